@@ -1,0 +1,64 @@
+# Two commands set everything up: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install sysdeps-pdf sysdeps-browser migrate demo lint format bench worker clean help
+
+help:
+	@echo "make run     install, migrate, load the demo programme and accounts, serve on http://$(HOST):$(PORT)"
+	@echo "make test    install and run the whole suite (browser tests included)"
+	@echo "make lint    ruff and the migrations check"
+	@echo "make worker  run the background task worker (production-like setups)"
+	@echo "make bench   run the benchmarks in bench/"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# System libraries: Pango for WeasyPrint (PDF certificates), Debian's Chromium for browser tests.
+sysdeps-pdf:
+	@bash scripts/sysdeps.sh pdf
+
+sysdeps-browser:
+	@bash scripts/sysdeps.sh browser
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: install sysdeps-pdf demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin at /admin/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install sysdeps-pdf sysdeps-browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+worker: install
+	$(PY) manage.py db_worker
+
+bench: install sysdeps-pdf
+	@for f in bench/*.py; do case $$f in */_*) continue;; esac; echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .test-media staticfiles

@@ -1,0 +1,9 @@
+"""Local development: DEBUG on, console email, tasks run in-process."""
+
+from .base import *
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# In development, tasks run immediately in the web process so `make run` needs no worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,1 @@
+"""Authored course content: Wagtail page models, StreamField blocks, quizzes and challenges."""

@@ -1,0 +1,212 @@
+"""Wagtail page models of the course catalogue.
+
+Tree: HomePage → CourseIndexPage → CoursePage → ModulePage. Page types restrict their parents
+and children so editors cannot build a broken tree.
+
+Dependency direction: ``courses`` knows nothing of learner records. Apps that do (``lms``)
+add per-request context through the ``courses_module_context`` / ``courses_course_context``
+Wagtail hooks (see ``courses/hooks.py``).
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+from wagtail import blocks
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import ModuleBodyBlock, QuizStreamBlock
+from .hooks import run_context_hooks
+
+
+class HomePage(Page):
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CourseIndexPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "home page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = (
+            CoursePage.objects.live().public().descendant_of(self).select_related("image").order_by("path")
+        )
+        return context
+
+
+class CourseIndexPage(Page):
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["courses.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+
+    class Meta:
+        verbose_name = "course index page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = CoursePage.objects.live().public().child_of(self).select_related("image")
+        return context
+
+
+class CoursePage(Page):
+    summary = models.TextField(max_length=500, help_text="One or two sentences shown in course lists.")
+    intro = RichTextField(blank=True, features=["bold", "italic", "ol", "ul", "link"])
+    learning_outcomes = StreamField([("outcome", blocks.CharBlock(max_length=300, label="Outcome"))], blank=True)
+    estimated_minutes = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1)], help_text="Estimated total time to complete, in minutes."
+    )
+    programme_hours = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        default=1,
+        validators=[MinValueValidator(0)],
+        help_text="Programme hours printed on certificates.",
+    )
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    self_enrol = models.BooleanField(default=True, help_text="Participants may enrol themselves.")
+    source_credit = models.CharField(
+        max_length=300, blank=True, help_text="Credit for the material this course is based on."
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("intro"),
+        FieldPanel("learning_outcomes"),
+        FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("programme_hours")]),
+        FieldPanel("image"),
+        FieldPanel("source_credit"),
+    ]
+    settings_panels = [*Page.settings_panels, FieldPanel("self_enrol")]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    class Meta:
+        verbose_name = "course"
+
+    def modules(self):
+        """Live modules in tree order (the editor's order)."""
+        return ModulePage.objects.live().child_of(self).order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["modules"] = list(self.modules())
+        run_context_hooks("courses_course_context", self, request, context)
+        return context
+
+
+class QuizReveal(models.TextChoices):
+    AFTER_PASS = "after_pass", "After a pass"
+    AFTER_LAST_ATTEMPT = "after_last_attempt", "After a pass or the last attempt"
+    NEVER = "never", "Never"
+
+
+class ModulePage(Page):
+    summary = models.CharField(max_length=300, blank=True)
+    estimated_minutes = models.PositiveIntegerField(default=10, validators=[MinValueValidator(1)])
+    required = models.BooleanField(default=True, help_text="Required modules count towards course completion.")
+    body = StreamField(ModuleBodyBlock(), blank=True)
+
+    quiz = StreamField(QuizStreamBlock(), blank=True, help_text="Leave empty for a module without a quiz.")
+    quiz_pass_mark = models.PositiveSmallIntegerField(
+        default=70, validators=[MinValueValidator(0), MaxValueValidator(100)], help_text="Percent needed to pass."
+    )
+    quiz_max_attempts = models.PositiveSmallIntegerField(default=0, help_text="0 means unlimited.")
+    quiz_shuffle = models.BooleanField(default=False, help_text="Shuffle questions and options per attempt.")
+    quiz_reveal = models.CharField(
+        max_length=20,
+        choices=QuizReveal.choices,
+        default=QuizReveal.AFTER_PASS,
+        help_text="When correct answers are shown to the participant.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("required")]),
+        FieldPanel("body"),
+    ]
+    quiz_panels = [
+        HelpPanel(content="Questions are graded on the server; answers never reach the browser before grading."),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("quiz_pass_mark"), FieldPanel("quiz_max_attempts")]),
+                FieldRowPanel([FieldPanel("quiz_shuffle"), FieldPanel("quiz_reveal")]),
+            ],
+            heading="Quiz settings",
+        ),
+        FieldPanel("quiz"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(quiz_panels, heading="Quiz"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
+
+    class Meta:
+        verbose_name = "module"
+
+    @property
+    def has_quiz(self) -> bool:
+        return len(self.quiz) > 0
+
+    @cached_property
+    def course(self) -> "CoursePage":
+        return self.get_parent().specific
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        course = self.course
+        modules = list(course.modules())
+        ids = [m.pk for m in modules]
+        index_ = ids.index(self.pk) if self.pk in ids else -1
+        context.update(
+            course=course,
+            modules=modules,
+            module_number=index_ + 1,
+            previous_module=modules[index_ - 1] if index_ > 0 else None,
+            next_module=modules[index_ + 1] if 0 <= index_ < len(modules) - 1 else None,
+        )
+        run_context_hooks("courses_module_context", self, request, context)
+        return context
+
+
+class LoadedContent(models.Model):
+    """Provenance of a page created by the programme loader (``load_programme``).
+
+    The loader compares ``revision`` with the page's latest revision to tell whether an editor
+    has changed the page since it was loaded, and ``content_hash`` with the file to tell
+    whether the file changed. See ``courses/loader.py`` for the rule.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
+    revision_id = models.BigIntegerField(null=True)
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key

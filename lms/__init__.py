@@ -1,0 +1,1 @@
+"""The plugin's core: enrolments, progress, quiz attempts, cohorts, challenge logs, certificates."""

@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.loader import ProgrammeLoader
+from lms import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo programme from fixtures/ and create the demo accounts. Safe to run again: "
+        "nothing is duplicated, and pages edited in the admin are kept unless --force is given."
+    )
+
+    def add_arguments(self, parser):
+        default = Path(getattr(settings, "BASE_DIR", Path.cwd())) / "fixtures" / "demo_programme.json"
+        parser.add_argument("--file", type=Path, default=default, help="Programme JSON file.")
+        parser.add_argument("--force", action="store_true", help="Overwrite pages edited in the admin.")
+        parser.add_argument("--no-accounts", action="store_true", help="Skip the demo accounts.")
+
+    def handle(self, *args, file: Path, force: bool, no_accounts: bool, **options):
+        if not file.is_file():
+            raise CommandError(f"Programme file not found: {file}")
+        try:
+            loader = ProgrammeLoader(file, force=force, stdout=self.stdout)
+        except ValueError as exc:
+            raise CommandError(f"{file} is not valid JSON: {exc}") from None
+        report = loader.load()
+        self.stdout.write(self.style.SUCCESS(f"Programme: {report.summary()}"))
+        for key in report.skipped_edited:
+            self.stdout.write(self.style.WARNING(f"  kept editors' changes to {key}; --force overwrites"))
+        if no_accounts:
+            return
+        for account, created in demo.ensure_demo_accounts():
+            state = "created" if created else "exists; password unchanged"
+            self.stdout.write(
+                f"  {account.role:<12} login: {account.username:<12} password: {account.password}  ({state})"
+            )

@@ -1,0 +1,65 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class EnrolmentStatus(models.TextChoices):
+    """Lifecycle: ACTIVE → COMPLETED, or ACTIVE → WITHDRAWN. Both ends are final.
+
+    A withdrawn participant may enrol again, which creates a new ACTIVE enrolment.
+    """
+
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EnrolmentSource(models.TextChoices):
+    SELF = "self", "Self-enrolled"
+    STAFF = "staff", "Enrolled by staff or trainer"
+    COHORT = "cohort", "Cohort import"
+    API = "api", "HR API"
+
+
+class Enrolment(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="enrolments")
+    cohort = models.ForeignKey(
+        "lms.Cohort", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
+    )
+    status = models.CharField(max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
+    source = models.CharField(max_length=10, choices=EnrolmentSource.choices, default=EnrolmentSource.SELF)
+    enrolled_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-enrolled_at"]
+        constraints = [
+            # At most one current (active or completed) enrolment per user and course.
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=~models.Q(status="withdrawn"),
+                name="lms_enrolment_one_current_per_course",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="completed") | models.Q(completed_at__isnull=False),
+                name="lms_enrolment_completed_has_timestamp",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="withdrawn") | models.Q(withdrawn_at__isnull=False),
+                name="lms_enrolment_withdrawn_has_timestamp",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "status"], name="lms_enrol_course_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EnrolmentStatus.ACTIVE

@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class ModuleProgress(models.Model):
+    """One participant's record for one module. Keyed by page id, so reordering never loses it."""
+
+    enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="module_progress")
+    module = models.ForeignKey("courses.ModulePage", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    read_confirmed_at = models.DateTimeField(null=True, blank=True)
+    quiz_passed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    best_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Best quiz score in percent.")
+    attempts_used = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "module"], name="lms_progress_one_per_module"),
+        ]
+
+    def __str__(self) -> str:
+        return f"progress {self.enrolment_id}/{self.module_id}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks (and on Debian as root, installs) the system packages the project needs.
+#   pdf:     Pango and HarfBuzz for WeasyPrint, plus the DejaVu fonts certificates use.
+#   browser: Debian's Chromium for the Playwright browser tests (never a downloaded browser).
+set -euo pipefail
+what=${1:?usage: sysdeps.sh pdf|browser}
+
+case "$what" in
+  pdf)
+    packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+    have() { ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' \
+             && ldconfig -p | grep -q 'libharfbuzz-subset.so' && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; }
+    ;;
+  browser)
+    packages="chromium"
+    have() { [ -x /usr/bin/chromium ]; }
+    ;;
+  *) echo "unknown group: $what" >&2; exit 2 ;;
+esac
+
+have && exit 0
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages: $packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $packages >/dev/null
+  have && exit 0
+  echo "Installed $packages but the check still fails." >&2
+  exit 1
+fi
+
+echo "Missing system packages for '$what'. Install them with:" >&2
+echo "    sudo apt-get install -y $packages" >&2
+exit 1

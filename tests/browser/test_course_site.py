@@ -1,0 +1,44 @@
+"""Journey: a visitor opens the home page, a course, a module, and plays the relaxation audio."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_visitor_reaches_a_module_and_plays_the_audio(page, demo_programme, assert_accessible):
+    page.goto("/")
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert_accessible(page)
+
+    page.locator(".card-grid a", has_text="Stress").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Modules").is_visible()
+    assert_accessible(page)
+
+    page.locator(".module-list a").last.click()
+    page.wait_for_load_state()
+    audio = page.locator("audio")
+    assert audio.count() == 1
+    assert audio.get_attribute("autoplay") is None
+    assert page.locator(".transcript").first.inner_text().strip()
+    assert_accessible(page)
+
+    # Keyboard: the player is focusable, and play() starts the stream.
+    audio.focus()
+    assert page.evaluate("document.activeElement.tagName") == "AUDIO"
+    page.evaluate("document.querySelector('audio').play()")
+    page.wait_for_function("document.querySelector('audio').currentTime > 0.5", timeout=15_000)
+    assert page.evaluate("document.querySelector('audio').duration") > 60
+    assert page.evaluate("document.querySelector('audio').error") is None
+
+
+def test_module_navigation_moves_between_modules(page, demo_programme):
+    page.goto("/")
+    page.locator(".card-grid a", has_text="Micro-connections").first.click()
+    page.locator(".module-list a").first.click()
+    first_title = page.get_by_role("heading", level=1).inner_text()
+    page.locator("a[rel=next]").click()
+    second_title = page.get_by_role("heading", level=1).inner_text()
+    assert second_title != first_title
+    page.locator("a[rel=prev]").click()
+    assert page.get_by_role("heading", level=1).inner_text() == first_title
