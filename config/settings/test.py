@@ -11,3 +11,4 @@ MEDIA_ROOT = BASE_DIR / ".test-media"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]
 SERVE_MEDIA = True
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}

@@ -1,0 +1,104 @@
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .. import events
+from ..models import Enrolment, EnrolmentSource, EnrolmentStatus
+
+
+class EnrolmentError(Exception):
+    """A request that breaks the enrolment rules; the message is safe to show to the user."""
+
+
+def _payload(enrolment: Enrolment, **extra) -> dict:
+    return {
+        "enrolment_id": enrolment.pk,
+        "user_id": enrolment.user_id,
+        "course_id": enrolment.course_id,
+        "cohort_id": enrolment.cohort_id,
+        **extra,
+    }
+
+
+def current_enrolment(*, user, course) -> Enrolment | None:
+    return Enrolment.objects.filter(user=user, course=course).exclude(status=EnrolmentStatus.WITHDRAWN).first()
+
+
+def enrolment_create(*, user, course, cohort=None, source: str = EnrolmentSource.SELF) -> Enrolment:
+    """Enrol ``user`` in ``course``. Idempotent: an existing current enrolment is returned as it is.
+
+    Self-enrolment needs ``course.self_enrol``. A cohort must follow the same course.
+    """
+    if source == EnrolmentSource.SELF and not course.self_enrol:
+        raise EnrolmentError("This course is open by invitation only. Ask your trainer to enrol you.")
+    if cohort is not None and cohort.course_id != course.pk:
+        raise EnrolmentError("That cohort follows a different course.")
+    if not user.is_active:
+        raise EnrolmentError("This account is deactivated.")
+    existing = current_enrolment(user=user, course=course)
+    if existing is not None:
+        if cohort is not None and existing.cohort_id is None:
+            existing.cohort = cohort
+            existing.save(update_fields=["cohort", "updated_at"])
+        return existing
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            enrolment = Enrolment.objects.create(
+                user=user, course=course, cohort=cohort, source=source, enrolled_at=now, last_activity_at=now
+            )
+    except IntegrityError:
+        # A concurrent request enrolled the same user first; the constraint kept one.
+        existing = current_enrolment(user=user, course=course)
+        if existing is None:
+            raise
+        return existing
+    events.send_on_commit(events.enrolment_created, Enrolment, **_payload(enrolment, source=source, occurred_at=now))
+    return enrolment
+
+
+def enrolment_withdraw(*, enrolment: Enrolment) -> Enrolment:
+    """ACTIVE → WITHDRAWN. Completed enrolments stay completed."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ACTIVE).update(
+            status=EnrolmentStatus.WITHDRAWN, withdrawn_at=now, updated_at=now
+        )
+        if not updated:
+            enrolment.refresh_from_db()
+            raise EnrolmentError(f"Only an active enrolment can be withdrawn; this one is {enrolment.status}.")
+        enrolment.refresh_from_db()
+        events.send_on_commit(events.enrolment_withdrawn, Enrolment, **_payload(enrolment, occurred_at=now))
+    return enrolment
+
+
+def enrolment_complete_if_done(*, enrolment: Enrolment) -> bool:
+    """Complete the enrolment when every required live module is completed. Fires once.
+
+    Returns True if this call completed it. A conditional UPDATE makes concurrent callers safe:
+    only one of them changes the row and sends ``enrolment_completed``.
+    """
+    from courses.models import ModulePage
+
+    from ..models import ModuleProgress
+
+    required = set(
+        ModulePage.objects.live().child_of(enrolment.course).filter(required=True).values_list("pk", flat=True)
+    )
+    if not required:
+        return False
+    done = set(
+        ModuleProgress.objects.filter(
+            enrolment=enrolment, module_id__in=required, completed_at__isnull=False
+        ).values_list("module_id", flat=True)
+    )
+    if done != required:
+        return False
+    now = timezone.now()
+    updated = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ACTIVE).update(
+        status=EnrolmentStatus.COMPLETED, completed_at=now, updated_at=now
+    )
+    if not updated:
+        return False
+    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, now
+    events.send_on_commit(events.enrolment_completed, Enrolment, **_payload(enrolment, occurred_at=now))
+    return True
