@@ -8,6 +8,8 @@ add per-request context through the ``courses_module_context`` / ``courses_cours
 Wagtail hooks (see ``courses/hooks.py``).
 """
 
+import uuid
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -210,3 +212,53 @@ class LoadedContent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ChallengeKind(models.TextChoices):
+    NETWORKING = "networking", "Networking (log micro-connections)"
+    PRACTICE = "practice", "Practice (log minutes and calm ratings)"
+
+
+class Challenge(models.Model):
+    """A weekly challenge of a programme, authored as a snippet in the Wagtail admin."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="challenges")
+    week = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(52)], help_text="Programme week it opens in (1 = first)."
+    )
+    kind = models.CharField(max_length=12, choices=ChallengeKind.choices, default=ChallengeKind.NETWORKING)
+    title = models.CharField(max_length=200)
+    brief = models.TextField()
+    module = models.ForeignKey(
+        ModulePage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The module this challenge practises.",
+    )
+    target = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(50)], help_text="Entries to aim for in the week."
+    )
+    openers = StreamField([("opener", blocks.CharBlock(max_length=300))], blank=True)
+    tips = StreamField([("tip", blocks.CharBlock(max_length=300))], blank=True)
+
+    panels = [
+        FieldPanel("course"),
+        FieldRowPanel([FieldPanel("week"), FieldPanel("kind"), FieldPanel("target")]),
+        FieldPanel("title"),
+        FieldPanel("brief"),
+        FieldPanel("module"),
+        FieldPanel("openers"),
+        FieldPanel("tips"),
+    ]
+
+    class Meta:
+        ordering = ["course_id", "week", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "week", "title"], name="courses_challenge_unique_title_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Week {self.week}: {self.title}"

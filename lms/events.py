@@ -21,3 +21,12 @@ enrolment_withdrawn = Signal()
 
 def send_on_commit(signal: Signal, sender, **payload) -> None:
     transaction.on_commit(lambda: signal.send(sender=sender, **payload))
+
+
+# Certificates (issue/revoke), and participant lifecycle (HR API). Same conventions as above.
+# ``certificate_issued``   certificate_id, enrolment_id, user_id, course_id, occurred_at
+# ``certificate_revoked``  certificate_id, enrolment_id, user_id, course_id, reason, occurred_at
+# ``participant_deactivated``  user_id, organisation_id, occurred_at
+certificate_issued = Signal()
+certificate_revoked = Signal()
+participant_deactivated = Signal()

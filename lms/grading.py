@@ -4,7 +4,7 @@ Scoring per question (each question weighs the same):
 
 * single choice and true/false: 1 if the one selected option is the correct one, else 0;
 * multiple choice, all-or-nothing (the default): 1 if the selected set equals the correct set;
-* multiple choice with partial credit: ``correct picked / correct total − wrong picked / wrong total``,
+* multiple choice with partial credit: ``correct picked / correct total - wrong picked / wrong total``,
   floored at 0, so ticking every box earns nothing and each right tick earns its share.
 
 The quiz score is the mean question score as a whole percent, rounded half up; a pass is

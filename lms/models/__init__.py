@@ -1,3 +1,4 @@
+from .challenge import ChallengeLog, FollowUp, Outcome, Setting
 from .cohort import Cohort, Organisation
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
@@ -5,11 +6,15 @@ from .quiz import AttemptStatus, QuizAttempt
 
 __all__ = [
     "AttemptStatus",
+    "ChallengeLog",
     "Cohort",
     "Enrolment",
     "EnrolmentSource",
     "EnrolmentStatus",
+    "FollowUp",
     "ModuleProgress",
     "Organisation",
+    "Outcome",
     "QuizAttempt",
+    "Setting",
 ]

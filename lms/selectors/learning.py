@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Enrolment, EnrolmentStatus
+from ..models import Enrolment, EnrolmentStatus
 
 
 def enrolments_for_user(*, user) -> QuerySet[Enrolment]:
