@@ -1,5 +1,5 @@
 from .challenge import ChallengeLog, FollowUp, Outcome, Setting
-from .cohort import Cohort, Organisation
+from .cohort import Cohort, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
@@ -14,6 +14,7 @@ __all__ = [
     "FollowUp",
     "ModuleProgress",
     "Organisation",
+    "OrganisationMember",
     "Outcome",
     "QuizAttempt",
     "Setting",

@@ -19,6 +19,34 @@ class Organisation(models.Model):
         return self.name
 
 
+class OrganisationMember(models.Model):
+    """A user's membership of a client organisation, with the HR system's employee number.
+
+    ``external_id`` is unique per organisation when set. ``deactivated_at`` marks a leaver.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    external_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="lms_member_one_per_org"),
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="lms_member_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
 class Cohort(models.Model):
     """A group of one organisation's employees following one course from a start date."""
 

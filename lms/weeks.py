@@ -1,0 +1,71 @@
+"""Programme weeks and streaks: the one definition every page, export and API uses.
+
+* A participant's programme starts on their cohort's ``start_date``; without a cohort, on the
+  local date (site time zone, ``settings.TIME_ZONE``) of their enrolment.
+* Week 1 is the seven local days from the start date; week ``n`` starts ``7 * (n - 1)`` days later.
+  Before the start date the week is 0 ("not started yet").
+* A challenge of week ``w`` is open once the current week is ``>= w``; before that it is "coming up".
+* An entry belongs to the week of its ``occurred_on`` date.
+* The target of week ``n`` is the target of the challenge opening in week ``n``, or, after the
+  last challenge's week, that of the last challenge opened (practice keeps going).
+* The streak is the number of consecutive weeks, counting back from the current week, whose
+  count met the target. The current week counts when it has already met its target and is
+  otherwise skipped: an unfinished week never breaks a streak, only a finished week that
+  missed its target does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from django.utils import timezone
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def programme_start(*, enrolled_at: dt.datetime, cohort_start: dt.date | None) -> dt.date:
+    if cohort_start is not None:
+        return cohort_start
+    return timezone.localtime(enrolled_at).date()
+
+
+def week_of(start: dt.date, day: dt.date) -> int:
+    """Programme week of ``day`` (1-based); 0 before the start date."""
+    if day < start:
+        return 0
+    return (day - start).days // 7 + 1
+
+
+def week_bounds(start: dt.date, week: int) -> tuple[dt.date, dt.date]:
+    """First and last local date of programme week ``week`` (>= 1)."""
+    first = start + dt.timedelta(days=7 * (week - 1))
+    return first, first + dt.timedelta(days=6)
+
+
+def target_for_week(week: int, targets_by_week: Mapping[int, int]) -> int | None:
+    """Target of ``week`` from {opening week: target}; None when no challenge is open yet."""
+    opened = [w for w in targets_by_week if w <= week]
+    if not opened:
+        return None
+    return targets_by_week[max(opened)]
+
+
+def streak(*, current_week: int, counts_by_week: Mapping[int, int], targets_by_week: Mapping[int, int]) -> int:
+    """Consecutive weeks meeting their target, counting back from the current week (see above)."""
+    if current_week < 1:
+        return 0
+    total = 0
+    week = current_week
+    target = target_for_week(week, targets_by_week)
+    if target is None or counts_by_week.get(week, 0) < target:
+        week -= 1  # the unfinished current week neither counts nor breaks
+    while week >= 1:
+        target = target_for_week(week, targets_by_week)
+        if target is None or counts_by_week.get(week, 0) < target:
+            break
+        total += 1
+        week -= 1
+    return total
