@@ -1,9 +1,14 @@
 from django.urls import path
 
-from .views import participant
+from .views import learning, participant
 
 app_name = "lms"
 
 urlpatterns = [
     path("learn/", participant.learn_home, name="learn"),
+    path("learn/courses/<int:course_id>/enrol/", learning.enrol, name="enrol"),
+    path("learn/modules/<int:module_id>/confirm/", learning.module_confirm, name="module_confirm"),
+    path("learn/modules/<int:module_id>/quiz/", learning.quiz_start, name="quiz_start"),
+    path("learn/attempts/<uuid:uuid>/", learning.attempt_detail, name="attempt"),
+    path("learn/attempts/<uuid:uuid>/result/", learning.attempt_result, name="attempt_result"),
 ]
