@@ -32,9 +32,8 @@ def quiz_blocks(n_questions: int, n_options: int = 4, *, seed: str = "q") -> lis
 
 
 def add_quiz_module(course, *, slug: str, n_questions: int = 10, n_options: int = 4, **fields) -> ModulePage:
-    module = ModulePage(
-        title=fields.pop("title", slug.title()), slug=slug, quiz=quiz_blocks(n_questions, n_options, seed=slug), **fields
-    )
+    title = fields.pop("title", slug.title())
+    module = ModulePage(title=title, slug=slug, quiz=quiz_blocks(n_questions, n_options, seed=slug), **fields)
     course.add_child(instance=module)
     module.save_revision().publish()
     return ModulePage.objects.get(pk=module.pk)

@@ -230,7 +230,8 @@ def test_tampered_posts_are_400_and_record_nothing(participant, enrolment, first
         answers["q-00000000-0000-0000-0000-000000000000"] = ["x"]
     else:
         other = add_quiz_module(mini_programme, slug="other")
-        answers[keys[0]] = [services.quiz.questions_of(other)[next(iter(services.quiz.questions_of(other)))].options[0].id]
+        foreign_question = next(iter(services.quiz.questions_of(other).values()))
+        answers[keys[0]] = [foreign_question.options[0].id]
     response = participant.post(reverse("lms:attempt", args=[attempt.uuid]), answers)
     assert response.status_code == 400
     assert "Nothing was recorded" in html(response)
