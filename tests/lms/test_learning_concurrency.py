@@ -97,3 +97,19 @@ def test_two_simultaneous_service_calls_record_once(setup):
     assert sorted(recorded for _, recorded in results) == [False, True]
     assert len({graded.score for graded, _ in results}) == 1
     assert_recorded_once(enrolment, module, attempt)
+
+
+def test_completing_the_last_two_modules_at_once_completes_the_course_once(setup):
+    from lms.models import EnrolmentStatus
+
+    _, enrolment, module, attempt = setup
+    second = ModulePage.objects.get(slug="second")
+    services.quiz_attempt_submit(attempt=attempt, answers=right_answers(attempt, module))  # passed, not yet read
+
+    def confirm(target):
+        return lambda: services.module_confirm_read(enrolment=enrolment, module=target)
+
+    run_together(confirm(module), confirm(second))
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.COMPLETED and enrolment.completed_at
+    assert ModuleProgress.objects.filter(enrolment=enrolment, completed_at__isnull=False).count() == 2
