@@ -39,7 +39,7 @@ def enrolments_for_user(*, user) -> QuerySet[Enrolment]:
 
 def current_enrolment(*, user, course) -> Enrolment | None:
     """The user's active or completed enrolment in ``course`` (None for anonymous users)."""
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return None
     enrolment = Enrolment.objects.filter(user=user, course=course).exclude(status=EnrolmentStatus.WITHDRAWN).first()
     if enrolment is not None:

@@ -36,7 +36,7 @@ def _bad_request(request, message: str, *, back_url: str | None = None):
 def course_context(page, request, context) -> None:
     """Course page panel: log in / enrol / the participant's status and progress."""
     context["course_panel_template"] = "lms/learning/_course_panel.html"
-    enrolment = learning_selectors.current_enrolment(user=request.user, course=page)
+    enrolment = learning_selectors.current_enrolment(user=getattr(request, "user", None), course=page)
     summary = None
     if enrolment is not None:
         progress = learning_selectors.progress_by_module(enrolment=enrolment)
@@ -49,7 +49,7 @@ def module_context(page, request, context) -> None:
     context["module_panel_template"] = "lms/learning/_module_panel.html"
     context["progress_nav_template"] = "lms/learning/_progress_nav.html"
     course = context["course"]
-    enrolment = learning_selectors.current_enrolment(user=request.user, course=course)
+    enrolment = learning_selectors.current_enrolment(user=getattr(request, "user", None), course=course)
     learning = {"enrolment": enrolment, "course": course, "summary": None, "progress": None, "quiz": None}
     context["learning"] = learning
     if enrolment is None:
