@@ -26,7 +26,7 @@ from django.core.files import File
 from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.documents import get_document_model
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 from wagtail.utils.file import hash_filelike
 
 from .models import CourseIndexPage, CoursePage, HomePage, LoadedContent, ModulePage
@@ -243,6 +243,8 @@ class ProgrammeLoader:
         existing = Document.objects.filter(file_hash=digest).first()
         if existing:
             return existing
+        if Collection.get_first_root_node() is None:
+            Collection.add_root(name="Root")
         with path.open("rb") as fh:
             document = Document(title=title)
             document.file.save(path.name, File(fh), save=False)

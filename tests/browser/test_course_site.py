@@ -44,7 +44,8 @@ def test_module_navigation_moves_between_modules(page, demo_programme):
     assert page.get_by_role("heading", level=1).inner_text() == first_title
 
 
-def test_pages_satisfy_the_content_security_policy(page, demo_programme):
+def test_pages_satisfy_the_content_security_policy(strict_page, demo_programme):
+    page = strict_page
     refused = []
     page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.on("pageerror", lambda exc: refused.append(str(exc)))
