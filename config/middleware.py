@@ -1,12 +1,11 @@
 """Site-level middleware: request ids, privacy headers, CSP, and a calm 503 when the database is down."""
 
-import contextlib
 import logging
 import re
 import uuid
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 
 from .logging import request_id_var
@@ -53,8 +52,12 @@ class PrivacyHeadersMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """A database outage mid-request shows a 503 page, not a stack trace. Connections are
-    closed so the next request reconnects: the site recovers without a restart."""
+    """A database outage mid-request shows a 503 page, not a stack trace.
+
+    Recovery needs no restart: at the end of the request Django closes connections that are
+    unusable (``close_old_connections`` on ``request_finished``), and ``CONN_HEALTH_CHECKS``
+    re-checks persistent connections at the start of the next one.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,22 +66,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DatabaseError) or not _is_connection_error(exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.error("database unavailable: %s", exception.__class__.__name__)
-        close_old_connections()
-        from django.db import connections
-
-        for conn in connections.all(initialized_only=True):
-            conn.close_if_unusable_or_obsolete()
-            with contextlib.suppress(DatabaseError):
-                conn.close()
         response = render(request, "errors/503.html", status=503)
         response["Retry-After"] = "30"
         return response
-
-
-def _is_connection_error(exc: DatabaseError) -> bool:
-    from django.db import InterfaceError, OperationalError
-
-    return isinstance(exc, (OperationalError, InterfaceError))
