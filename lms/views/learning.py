@@ -10,9 +10,8 @@ visit, through ``module_context`` below, which the ``courses_module_context`` ho
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import CoursePage, ModulePage
 
@@ -145,6 +144,7 @@ def _own_attempt(request, uuid):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def attempt_detail(request, uuid):
     """GET: the served questions (no correctness data). POST: submit once, then PRG to the result."""
     attempt = _own_attempt(request, uuid)
@@ -152,8 +152,6 @@ def attempt_detail(request, uuid):
         if request.method == "POST":
             messages.info(request, "This attempt was already submitted; here is its result.")
         return redirect("lms:attempt_result", uuid=attempt.uuid)
-    if request.method not in ("GET", "POST"):
-        raise Http404
     module = attempt.module
     questions = learning_selectors.served_questions(attempt=attempt, module=module)
     context = {"attempt": attempt, "module": module, "form": None, "problem": None}
@@ -163,7 +161,9 @@ def attempt_detail(request, uuid):
     elif questions is None:
         context["problem"] = "This quiz was changed since the attempt started. Start the quiz again."
     else:
-        context["form"] = form = QuizAttemptForm(request.POST or None, questions=questions)
+        context["form"] = form = QuizAttemptForm(
+            request.POST if request.method == "POST" else None, questions=questions
+        )
     if request.method == "POST":
         if context["form"] is None:
             return render(request, "lms/learning/attempt.html", context, status=400)

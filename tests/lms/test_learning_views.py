@@ -240,6 +240,15 @@ def test_tampered_posts_are_400_and_record_nothing(participant, enrolment, first
     assert ModuleProgress.objects.get(module=first).attempts_used == 0
 
 
+def test_an_empty_post_is_a_400_with_an_error_and_records_nothing(participant, enrolment, first):
+    attempt = start(participant, first)
+    response = participant.post(reverse("lms:attempt", args=[attempt.uuid]), {})
+    assert response.status_code == 400 and "Answer this question." in html(response)
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.STARTED
+    assert participant.put(reverse("lms:attempt", args=[attempt.uuid])).status_code == 405
+
+
 def test_second_submission_shows_the_first_result_and_records_nothing(participant, enrolment, first):
     attempt = start(participant, first)
     submit(participant, attempt, wrong_answers(attempt, first))
