@@ -31,8 +31,8 @@ from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from weasyprint.text.fonts import FontConfiguration
 
-from .links import verification_url
 from .fetcher import ORIGIN, AssetFetcher, media_url, static_url
+from .links import verification_url
 
 CONTENT_TYPE = "application/pdf"
 PDF_VARIANT = "pdf/a-3b"

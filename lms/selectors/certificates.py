@@ -27,9 +27,7 @@ def certificates_downloadable_by(*, user) -> QuerySet[Certificate]:
         return stored.none()
     if user.is_staff:
         return stored
-    trains = Exists(
-        Cohort.trainers.through.objects.filter(cohort_id=OuterRef("enrolment__cohort_id"), user_id=user.pk)
-    )
+    trains = Exists(Cohort.trainers.through.objects.filter(cohort_id=OuterRef("enrolment__cohort_id"), user_id=user.pk))
     return stored.filter(trains | Q(enrolment__user=user, status=CertificateStatus.ISSUED))
 
 

@@ -27,7 +27,7 @@ from ..models import Certificate, CertificateSerialCounter, CertificateStatus, E
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or retyped is unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 16  # 16 × 5 bits = 80 bits of randomness
+CODE_LENGTH = 16  # 16 x 5 bits = 80 bits of randomness
 _CODE_TRANSLATION = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
 
 LOG_REVOKE = "lms.certificate.revoke"

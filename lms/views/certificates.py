@@ -65,7 +65,7 @@ def throttled(request) -> bool:
 
 
 def _too_many(request):
-    limit, window = settings.CERTIFICATE_VERIFY_RATE
+    window = settings.CERTIFICATE_VERIFY_RATE[1]
     response = render(request, "lms/certificates/verify_throttled.html", {"window": window}, status=429)
     response["Retry-After"] = str(window)
     return response
@@ -122,4 +122,3 @@ def verify(request, code: str):
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "no-store"
     return response
-

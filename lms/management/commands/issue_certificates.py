@@ -1,7 +1,7 @@
 """Issue every missing certificate and render every pending one. Idempotent; safe to re-run.
 
-    manage.py issue_certificates            # do the work here, printing progress
-    manage.py issue_certificates --enqueue  # hand each one to the task worker instead
+manage.py issue_certificates            # do the work here, printing progress
+manage.py issue_certificates --enqueue  # hand each one to the task worker instead
 """
 
 from django.core.management.base import BaseCommand
@@ -22,7 +22,9 @@ class Command(BaseCommand):
         missing = list(enrolment_ids_missing_certificates())
         pending = list(pending_certificate_ids())
         total = len(missing) + len(pending)
-        self.stdout.write(f"{len(missing)} completed enrolment(s) without a certificate, {len(pending)} pending render(s).")
+        self.stdout.write(
+            f"{len(missing)} completed enrolment(s) without a certificate, {len(pending)} pending render(s)."
+        )
         done = failed = 0
         for index, enrolment_id in enumerate(missing, start=1):
             if enqueue:
@@ -32,7 +34,9 @@ class Command(BaseCommand):
             certificate = services.certificate_issue(enrolment=Enrolment.objects.get(pk=enrolment_id))
             ok = self._render(certificate.pk)
             done, failed = done + ok, failed + (not ok)
-            self._progress(index, total, f"enrolment {enrolment_id}: {certificate.serial} {'issued' if ok else 'FAILED'}")
+            self._progress(
+                index, total, f"enrolment {enrolment_id}: {certificate.serial} {'issued' if ok else 'FAILED'}"
+            )
         for index, certificate_id in enumerate(pending, start=len(missing) + 1):
             if enqueue:
                 render_certificate_task.enqueue(certificate_id=certificate_id)
