@@ -8,6 +8,17 @@ from lms.services import certificates as certificate_services
 from tests.factories import UserFactory
 
 
+def complete_course(enrolment) -> None:
+    """Complete every module through the real services (read, then pass the quiz if any)."""
+    from tests.lms.test_services import right_answers
+
+    for module in enrolment.course.modules():
+        services.module_confirm_read(enrolment=enrolment, module=module)
+        if module.has_quiz:
+            attempt = services.quiz_attempt_start(enrolment=enrolment, module=module)
+            services.quiz_attempt_submit(attempt=attempt, answers=right_answers(attempt, module))
+
+
 def completed_enrolment(course, *, user=None, cohort=None, **user_fields):
     """A COMPLETED enrolment, marked directly (no event, so no certificate yet)."""
     user = user or UserFactory(**user_fields)

@@ -192,8 +192,9 @@ STORAGES["certificates"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(Path(os.environ.get("CERTIFICATES_ROOT", BASE_DIR / "private" / "certificates")))},
 }
-# Absolute origin printed in certificates and their QR codes (the public verification page).
-CERTIFICATE_BASE_URL = os.environ.get("CERTIFICATE_BASE_URL", WAGTAILADMIN_BASE_URL)
+# Absolute origin printed in certificates and their QR codes (the public verification page);
+# empty means WAGTAILADMIN_BASE_URL.
+CERTIFICATE_BASE_URL = os.environ.get("CERTIFICATE_BASE_URL", "")
 CERTIFICATE_SERIAL_PREFIX = os.environ.get("CERTIFICATE_SERIAL_PREFIX", "MC")
 CERTIFICATE_RENDER_TIMEOUT = int(os.environ.get("CERTIFICATE_RENDER_TIMEOUT", "30"))  # seconds, in the worker
 CERTIFICATE_MAX_ATTEMPTS = 5  # automatic retries with backoff; `manage.py issue_certificates` retries beyond

@@ -5,13 +5,16 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
+from .conf import setting
+
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
 
 
 def verification_url(certificate) -> str:
-    """The public verification page, on ``CERTIFICATE_BASE_URL`` (printed and in the QR code)."""
+    """The public verification page, on ``CERTIFICATE_BASE_URL`` or ``WAGTAILADMIN_BASE_URL``."""
     path = reverse("lms:certificate_verify", kwargs={"code": certificate.verification_code})
-    return settings.CERTIFICATE_BASE_URL.rstrip("/") + path
+    base = setting("CERTIFICATE_BASE_URL") or getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+    return base.rstrip("/") + path
 
 
 def linkedin_url(certificate, issuer: str) -> str:

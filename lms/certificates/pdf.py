@@ -25,12 +25,12 @@ from decimal import Decimal
 
 import segno
 import weasyprint
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from weasyprint.text.fonts import FontConfiguration
 
+from .conf import setting
 from .fetcher import ORIGIN, AssetFetcher, media_url, static_url
 from .links import verification_url
 
@@ -153,6 +153,6 @@ def render_certificate(certificate, *, design=None) -> tuple[str, str, bytes]:
     """Render ``certificate`` to a PDF. Returns ``(filename, content_type, bytes)``."""
     design = design or design_for_site()
     html = render_to_string("lms/certificates/certificate_pdf.html", certificate_context(certificate, design))
-    with time_limit(settings.CERTIFICATE_RENDER_TIMEOUT):
+    with time_limit(setting("CERTIFICATE_RENDER_TIMEOUT")):
         content = render_html_to_pdf(html)
     return certificate.filename, CONTENT_TYPE, content

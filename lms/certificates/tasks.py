@@ -11,12 +11,12 @@ exponential backoff while the backend can defer tasks (``run_after``) and attemp
 import datetime
 import logging
 
-from django.conf import settings
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
 from ..models import Certificate, Enrolment
 from ..services import certificates as services
+from .conf import setting
 
 logger = logging.getLogger(__name__)
 BACKOFF_SECONDS = 60
@@ -33,7 +33,7 @@ def _render(certificate_id: int) -> str:
     except services.CertificateRenderError as exc:
         attempts = Certificate.objects.filter(pk=certificate_id).values_list("attempts", flat=True).first() or 0
         logger.warning("Certificate %s failed to render (attempt %s): %s", certificate_id, attempts, exc)
-        if attempts < settings.CERTIFICATE_MAX_ATTEMPTS and default_task_backend.supports_defer:
+        if attempts < setting("CERTIFICATE_MAX_ATTEMPTS") and default_task_backend.supports_defer:
             render_certificate_task.using(run_after=timezone.now() + retry_delay(attempts)).enqueue(
                 certificate_id=certificate_id
             )

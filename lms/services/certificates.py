@@ -15,7 +15,6 @@ import calendar
 import datetime
 import secrets
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,6 +22,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from .. import events
+from ..certificates.conf import setting
 from ..models import Certificate, CertificateSerialCounter, CertificateStatus, Enrolment, EnrolmentStatus
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or retyped is unambiguous.
@@ -100,7 +100,7 @@ def _next_serial(course, year: int) -> str:
     counter = CertificateSerialCounter.objects.select_for_update().get(course=course, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"{settings.CERTIFICATE_SERIAL_PREFIX}-{course.pk:03d}-{year}-{counter.last_number:06d}"
+    return f"{setting('CERTIFICATE_SERIAL_PREFIX')}-{course.pk:03d}-{year}-{counter.last_number:06d}"
 
 
 def _create_locked(enrolment: Enrolment) -> Certificate:

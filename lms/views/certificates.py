@@ -1,6 +1,5 @@
 """Certificate pages: the /learn/ section, downloads, and the public verification page."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import FileResponse
@@ -8,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from ..certificates.conf import setting
 from ..certificates.links import linkedin_url, verification_url
 from ..models import CertificateSettings, CertificateStatus
 from ..selectors import certificates as selectors
@@ -53,7 +53,7 @@ def _client_address(request) -> str:
 
 def throttled(request) -> bool:
     """Fixed-window limit per client address, kept in Django's cache."""
-    limit, window = settings.CERTIFICATE_VERIFY_RATE
+    limit, window = setting("CERTIFICATE_VERIFY_RATE")
     key = f"lms:cert-verify:{_client_address(request)}"
     cache.add(key, 0, timeout=window)
     try:
@@ -65,7 +65,7 @@ def throttled(request) -> bool:
 
 
 def _too_many(request):
-    window = settings.CERTIFICATE_VERIFY_RATE[1]
+    window = setting("CERTIFICATE_VERIFY_RATE")[1]
     response = render(request, "lms/certificates/verify_throttled.html", {"window": window}, status=429)
     response["Retry-After"] = str(window)
     return response

@@ -22,3 +22,12 @@ def certificate_storage(settings, tmp_path):
 @pytest.fixture
 def certificate(mini_programme):
     return issued_certificate(mini_programme, first_name="Ada", last_name="Lovelace")
+
+
+@pytest.fixture
+def mini_course_two(mini_programme):
+    from courses.models import CoursePage
+
+    other = CoursePage(title="Second course", slug="second-course", summary="Another.")
+    mini_programme.get_parent().add_child(instance=other)
+    return other
