@@ -135,6 +135,7 @@ class CertificateViewSet(ModelViewSet):
     menu_label = "Certificates"
     menu_order = 310
     add_to_admin_menu = True
+    add_to_reference_index = False  # a certificate references no content; indexing queued a task per save
     index_view_class = CertificateIndexView
     copy_view_enabled = False
     inspect_view_enabled = True

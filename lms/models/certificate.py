@@ -67,6 +67,8 @@ class Certificate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    wagtail_reference_index_ignore = True  # no content references worth tracking; saves a task per save
+
     class Meta:
         ordering = ["-issued_on", "-pk"]
         constraints = [
