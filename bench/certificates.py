@@ -123,9 +123,8 @@ def bench_worker(course, count: int, env: dict) -> None:
     print(f"enqueue {count} issue tasks:        {enqueue_s:8.2f} s")
     print(f"db_worker run for {issued}/{count} issued: {worker_s:8.2f} s wall (incl. start-up)")
     print(f"throughput:                       {issued / worker_s:8.1f} certificates/s wall, one worker process")
-    print(
-        f"throughput, first to last task:   {issued / steady_s:8.1f} certificates/s ({steady_s / issued * 1000:.0f} ms each)"
-    )
+    each_ms = steady_s / issued * 1000
+    print(f"throughput, first to last task:   {issued / steady_s:8.1f} certificates/s ({each_ms:.0f} ms each)")
     if issued != count:
         raise SystemExit(f"only {issued} of {count} certificates were issued")
 
