@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import learning, participant
+from .views import certificates, learning, participant
 
 app_name = "lms"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("learn/modules/<int:module_id>/quiz/", learning.quiz_start, name="quiz_start"),
     path("learn/attempts/<uuid:uuid>/", learning.attempt_detail, name="attempt"),
     path("learn/attempts/<uuid:uuid>/result/", learning.attempt_result, name="attempt_result"),
+    path("certificates/verify/", certificates.verify_lookup, name="certificate_verify_lookup"),
+    path("certificates/verify/<str:code>/", certificates.verify, name="certificate_verify"),
+    path("certificates/<uuid:uuid>/download/", certificates.download, name="certificate_download"),
 ]

@@ -1,7 +1,15 @@
-from wagtail import hooks
+"""Wagtail registrations of the lms app, one section per domain."""
 
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from .admin.certificates import CertificatePermissionPolicy, CertificateViewSet
+from .admin.certificates import register_log_actions as register_certificate_log_actions
 from .admin.learning import learning_viewset_group
+from .models import Certificate
 from .views import learning
+
+# --- Learning records ---------------------------------------------------------------------------
 
 
 @hooks.register("courses_course_context")
@@ -17,3 +25,9 @@ def add_learning_to_module_page(page, request, context):
 @hooks.register("register_admin_viewset")
 def register_learning_admin():
     return learning_viewset_group
+
+
+# --- Certificates -------------------------------------------------------------------------------
+register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
+hooks.register("register_admin_viewset", lambda: CertificateViewSet("certificates"))
+hooks.register("register_log_actions", register_certificate_log_actions)
