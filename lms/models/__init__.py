@@ -1,5 +1,5 @@
 from .challenge import ChallengeLog, FollowUp, Outcome, Setting
-from .cohort import Cohort, Organisation, OrganisationMember
+from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
@@ -8,11 +8,14 @@ __all__ = [
     "AttemptStatus",
     "ChallengeLog",
     "Cohort",
+    "CohortImport",
     "Enrolment",
     "EnrolmentSource",
     "EnrolmentStatus",
     "FollowUp",
+    "ImportStatus",
     "ModuleProgress",
+    "NudgeLog",
     "Organisation",
     "OrganisationMember",
     "Outcome",
