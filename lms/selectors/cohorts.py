@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, FloatField, Max, Q, QuerySet
 from django.utils import timezone
 
-from courses.models import Challenge, ModulePage
+from courses.models import Challenge
 
 from .. import weeks
 from ..models import ChallengeLog, Cohort, Enrolment, EnrolmentStatus, FollowUp, ModuleProgress, NudgeLog, Outcome
@@ -168,8 +168,8 @@ def module_infos(*, course) -> list[ModuleInfo]:
 def targets_by_week(*, course_id: int) -> dict[int, int]:
     """{opening week: target}; with several challenges in a week, the first one's target."""
     targets: dict[int, int] = {}
-    for week, target in Challenge.objects.filter(course_id=course_id).order_by("week", "pk").values_list(
-        "week", "target"
+    for week, target in (
+        Challenge.objects.filter(course_id=course_id).order_by("week", "pk").values_list("week", "target")
     ):
         targets.setdefault(week, target)
     return targets

@@ -16,8 +16,8 @@ __all__ = [
     "quiz_attempt_submit",
 ]
 
-from .cohorts import CohortError, cohort_add_participant, nudge_send  # noqa: E402
-from .csv_import import CsvImportError, csv_import_confirm, csv_import_preview  # noqa: E402
+from .cohorts import CohortError, cohort_add_participant, nudge_send
+from .csv_import import CsvImportError, csv_import_confirm, csv_import_preview
 
 __all__ += [
     "CohortError",

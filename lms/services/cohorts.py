@@ -77,9 +77,10 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
             enrolment_id__in=[r.enrolment_id for r in rows], sent_at__gt=now - NUDGE_PARTICIPANT_INTERVAL
         ).values_list("enrolment_id", flat=True)
     )
-    quota = NUDGE_SENDER_HOURLY_LIMIT - NudgeLog.objects.filter(
-        sent_by=sender, sent_at__gt=now - dt.timedelta(hours=1)
-    ).count()
+    quota = (
+        NUDGE_SENDER_HOURLY_LIMIT
+        - NudgeLog.objects.filter(sent_by=sender, sent_at__gt=now - dt.timedelta(hours=1)).count()
+    )
     site_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
     result = NudgeResult()
     messages, logs = [], []

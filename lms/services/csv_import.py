@@ -64,7 +64,9 @@ def _decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise CsvImportError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller files.")
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise CsvImportError("This is a spreadsheet file, not CSV. In your spreadsheet program, save it as “CSV UTF-8”.")
+        raise CsvImportError(
+            "This is a spreadsheet file, not CSV. In your spreadsheet program, save it as “CSV UTF-8”."
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CsvImportError("The file is UTF-16 text. Save it as “CSV UTF-8 (comma delimited)” and upload it again.")
     if b"\x00" in data:
@@ -192,7 +194,9 @@ def _check_against_database(cohort: Cohort, rows: list[dict]) -> tuple[list[dict
         matches = users.get(row["email"], [])
         prefix = f"Row {row['line']}:"
         if len(matches) > 1:
-            errors.append(f"{prefix} several accounts share the email {row['email']}; an administrator must merge them.")
+            errors.append(
+                f"{prefix} several accounts share the email {row['email']}; an administrator must merge them."
+            )
             continue
         user = matches[0] if matches else None
         owner = owner_of_external.get(row["external_id"]) if row["external_id"] else None
@@ -294,7 +298,9 @@ def _import_row(cohort: Cohort, row: dict, taken: set[str]) -> str:
         user.save()
     member = OrganisationMember.objects.filter(organisation_id=cohort.organisation_id, user=user).first()
     if member is None:
-        OrganisationMember.objects.create(organisation_id=cohort.organisation_id, user=user, external_id=row["external_id"])
+        OrganisationMember.objects.create(
+            organisation_id=cohort.organisation_id, user=user, external_id=row["external_id"]
+        )
     elif row["external_id"] and not member.external_id:
         member.external_id = row["external_id"]
         member.save(update_fields=["external_id", "updated_at"])
@@ -325,7 +331,9 @@ def csv_import_run(*, import_id: int) -> CohortImport:
     except Exception as exc:
         logger.exception("cohort import %s failed", import_id)
         CohortImport.objects.filter(pk=import_id).update(
-            status=ImportStatus.FAILED, finished_at=timezone.now(), message=f"The import failed and nothing was saved: {exc}"
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            message=f"The import failed and nothing was saved: {exc}",
         )
         cohort_import.refresh_from_db()
         return cohort_import

@@ -144,7 +144,13 @@ def participant(request, cohort_id: int, enrolment_id: int):
     return render(
         request,
         "lms/trainer/participant.html",
-        {"cohort": cohort, "enrolment": enrolment, "row": row, "report": report, **participant_detail(enrolment=enrolment)},
+        {
+            "cohort": cohort,
+            "enrolment": enrolment,
+            "row": row,
+            "report": report,
+            **participant_detail(enrolment=enrolment),
+        },
     )
 
 
