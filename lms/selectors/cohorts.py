@@ -23,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, FloatField, Max, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, FloatField, Max, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from courses.models import Challenge
@@ -107,7 +108,6 @@ class ParticipantRow:
     name: str
     email: str
     status: str
-    enrolled_at: dt.datetime
     last_activity: dt.datetime
     done: int = 0
     progress: int = 0
@@ -218,12 +218,12 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
     enrolments = (
         Enrolment.objects.filter(cohort=cohort)
         .exclude(status=EnrolmentStatus.WITHDRAWN)
+        .annotate(activity=Greatest(Coalesce("last_activity_at", "enrolled_at"), "enrolled_at"))
         .values(
             "pk",
             "user_id",
             "status",
-            "enrolled_at",
-            "last_activity_at",
+            "activity",
             "user__first_name",
             "user__last_name",
             "user__username",
@@ -239,8 +239,7 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
             name=name,
             email=e["user__email"],
             status=e["status"],
-            enrolled_at=e["enrolled_at"],
-            last_activity=max(filter(None, [e["last_activity_at"], e["enrolled_at"]])),
+            last_activity=e["activity"],
         )
 
     in_cohort = Q(enrolment__cohort=cohort) & ~Q(enrolment__status=EnrolmentStatus.WITHDRAWN)
@@ -331,22 +330,26 @@ def _module_chart(cohort, modules, participants: int, in_cohort: Q) -> list[dict
 
 
 def _weekly_chart(rows: list[ParticipantRow], columns, targets) -> list[dict]:
-    chart = []
     total = len(rows)
-    for _, (week, _q) in columns.items():
-        target = weeks.target_for_week(week, targets)
-        active = sum(1 for r in rows if r.counts_by_week.get(week, 0) > 0)
-        met = sum(1 for r in rows if target and r.counts_by_week.get(week, 0) >= target)
-        chart.append(
-            {
-                "week": week,
-                "active": active,
-                "met": met,
-                "target": target,
-                "percent": round(100 * active / total) if total else 0,
-            }
-        )
-    return chart
+    week_targets = {week: weeks.target_for_week(week, targets) for _, (week, _q) in columns.items()}
+    active = dict.fromkeys(week_targets, 0)
+    met = dict.fromkeys(week_targets, 0)
+    for row in rows:
+        for week, count in row.counts_by_week.items():
+            if week in active:
+                active[week] += 1
+                if week_targets[week] and count >= week_targets[week]:
+                    met[week] += 1
+    return [
+        {
+            "week": week,
+            "active": active[week],
+            "met": met[week],
+            "target": target,
+            "percent": round(100 * active[week] / total) if total else 0,
+        }
+        for week, target in week_targets.items()
+    ]
 
 
 def _outcome_chart(in_cohort: Q, columns) -> list[dict]:
@@ -386,8 +389,13 @@ def filter_and_sort(rows: list[ParticipantRow], *, at_risk: bool = False, q: str
 def fill_module_cells(rows: list[ParticipantRow], modules: list[ModuleInfo]) -> None:
     """Give the rows shown their per-module status cells: one query for any number of rows."""
     by_enrolment: dict[int, dict[int, dict]] = {r.enrolment_id: {} for r in rows}
-    records = ModuleProgress.objects.filter(enrolment_id__in=list(by_enrolment)).values(
-        "enrolment_id", "module_id", "completed_at", "best_score", "attempts_used", "quiz_passed_at"
+    records = (
+        ModuleProgress.objects.filter(enrolment_id__in=list(by_enrolment))
+        .annotate(
+            done=ExpressionWrapper(Q(completed_at__isnull=False), output_field=BooleanField()),
+            passed=ExpressionWrapper(Q(quiz_passed_at__isnull=False), output_field=BooleanField()),
+        )
+        .values("enrolment_id", "module_id", "done", "best_score", "attempts_used", "passed")
     )
     for p in records:
         by_enrolment[p["enrolment_id"]][p["module_id"]] = p
@@ -398,10 +406,8 @@ def fill_module_cells(rows: list[ParticipantRow], modules: list[ModuleInfo]) -> 
 def module_cell(record: dict | None, module: ModuleInfo) -> ModuleCell:
     if record is None:
         return ModuleCell("todo", "Not started", None, 0, False)
-    exhausted = bool(
-        module.max_attempts and record["attempts_used"] >= module.max_attempts and record["quiz_passed_at"] is None
-    )
-    status, label = ("done", "Done") if record["completed_at"] else ("progress", "In progress")
+    exhausted = bool(module.max_attempts and record["attempts_used"] >= module.max_attempts and not record["passed"])
+    status, label = ("done", "Done") if record["done"] else ("progress", "In progress")
     return ModuleCell(status, label, record["best_score"], record["attempts_used"], exhausted)
 
 
