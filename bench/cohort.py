@@ -215,9 +215,7 @@ def main() -> None:
             args_small = [small.pk] if name != "lms:trainer-cohorts" else []
             q_small, t_small = measure(client, reverse(name, args=args_small) + query)
             q_large, t_large = measure(client, reverse(name, args=args_large) + query)
-            print(
-                f"{label:40} {q_small:>10} {q_large:>10} {t_small:>8.1f} {t_large:>8.1f} {t_large / t_small:>6.1f}"
-            )
+            print(f"{label:40} {q_small:>10} {q_large:>10} {t_small:>8.1f} {t_large:>8.1f} {t_large / t_small:>6.1f}")
     finally:
         if not os.environ.get("BENCH_KEEP"):
             cleanup()
