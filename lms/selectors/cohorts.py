@@ -262,24 +262,36 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
             row.done, row.exhausted = p["done"], p["exhausted"]
 
     columns = _week_columns(start, current_week)
+    # One scan of the cohort's entries, grouped by participant and outcome: it feeds the rows
+    # (entries, follow-ups, wins, weekly counts, last entry) and the outcomes-per-week chart.
     logs = (
         ChallengeLog.objects.filter(in_cohort)
-        .values("enrolment_id")
+        .values("enrolment_id", "outcome")
         .annotate(
             entries=Count("pk"),
             overdue=Count("pk", filter=Q(follow_up=FollowUp.PLANNED, follow_up_due__lt=today)),
-            wins=Count("pk", filter=~Q(outcome=Outcome.NONE_YET)),
             last=Max("created_at"),
             **{name: Count("pk", filter=q) for name, (_, q) in columns.items()},
         )
         .order_by()
     )
+    wins_by_outcome: dict[str, dict[int, int]] = {}
     for entry in logs:
         row = rows.get(entry["enrolment_id"])
         if not row:
             continue
-        row.entries, row.overdue, row.wins = entry["entries"], entry["overdue"], entry["wins"]
-        row.counts_by_week = {week: entry[name] for name, (week, _) in columns.items() if entry[name]}
+        win = entry["outcome"] != Outcome.NONE_YET
+        row.entries += entry["entries"]
+        row.overdue += entry["overdue"]
+        if win:
+            row.wins += entry["entries"]
+            per_week = wins_by_outcome.setdefault(entry["outcome"], {})
+        for name, (week, _) in columns.items():
+            count = entry[name]
+            if count:
+                row.counts_by_week[week] = row.counts_by_week.get(week, 0) + count
+                if win:
+                    per_week[week] = per_week.get(week, 0) + count
         if entry["last"] and entry["last"] > row.last_activity:
             row.last_activity = entry["last"]
 
@@ -303,7 +315,7 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
         rows=list(rows.values()),
         module_chart=_module_chart(cohort, modules, len(rows), in_cohort),
         weekly_chart=_weekly_chart(list(rows.values()), columns, targets),
-        outcome_chart=_outcome_chart(in_cohort, columns),
+        outcome_chart=_outcome_chart(wins_by_outcome, columns),
     )
 
 
@@ -352,23 +364,13 @@ def _weekly_chart(rows: list[ParticipantRow], columns, targets) -> list[dict]:
     ]
 
 
-def _outcome_chart(in_cohort: Q, columns) -> list[dict]:
-    if not columns:
-        return []
-    per_outcome = {
-        o["outcome"]: o
-        for o in ChallengeLog.objects.filter(in_cohort)
-        .exclude(outcome=Outcome.NONE_YET)
-        .values("outcome")
-        .annotate(**{name: Count("pk", filter=q) for name, (_, q) in columns.items()})
-        .order_by()
-    }
+def _outcome_chart(wins_by_outcome: dict[str, dict[int, int]], columns) -> list[dict]:
     chart = []
-    for name, (week, _q) in columns.items():
+    for _, (week, _q) in columns.items():
         by_outcome = [
-            {"outcome": label, "count": per_outcome[value][name]}
+            {"outcome": label, "count": wins_by_outcome[value][week]}
             for value, label in Outcome.choices
-            if value in per_outcome and per_outcome[value][name]
+            if wins_by_outcome.get(value, {}).get(week)
         ]
         chart.append({"week": week, "outcomes": by_outcome, "total": sum(o["count"] for o in by_outcome)})
     return chart
