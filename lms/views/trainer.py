@@ -106,9 +106,6 @@ def cohort_detail(request, cohort_id: int):
         row.cells_html = _cells_html(row.cells)
     params = request.GET.copy()
     params.pop("page", None)
-    sort_params = request.GET.copy()
-    for key in ("page", "sort"):
-        sort_params.pop(key, None)
     return render(
         request,
         "lms/trainer/cohort_detail.html",
