@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 SECTIONS: list[str] = [
     "lms.views.participant.courses_section",
     "lms.views.certificates.certificates_section",
+    "lms.views.my_cohort.cohort_section",
 ]
 
 

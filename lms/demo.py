@@ -58,3 +58,192 @@ def ensure_demo_accounts() -> list[tuple[DemoAccount, bool]]:
             user.groups.add(trainers)
         results.append((account, created))
     return results
+
+
+# --- Demo cohort for the trainer pages (issue 5) -----------------------------------------
+
+DEMO_ORGANISATION = ("Northwind Capital", "northwind-capital")
+DEMO_COHORT = "Northwind Spring Leaders"
+DEMO_COURSE_SLUG = "micro-connections"
+DEMO_COHORT_AGE_DAYS = 25  # the cohort is in its fourth week when first created
+
+# (first, last, modules completed, quiz attempts burnt on the next module, days since active,
+#  entries per week 1-4, wins, an overdue follow-up)
+DEMO_PARTICIPANTS = [
+    ("Amara", "Obi", 5, 0, 1, [3, 3, 3, 2], 2, False),
+    ("Ben", "Carter", 4, 0, 0, [3, 2, 3, 1], 1, False),
+    ("Chloé", "Martin", 3, 0, 2, [2, 3, 2, 0], 0, True),
+    ("Dev", "Patel", 3, 0, 2, [1, 0, 1, 0], 0, False),
+    ("Elena", "Rossi", 2, 0, 9, [3, 3, 0, 0], 1, False),
+    ("Farid", "Haddad", 1, 3, 4, [1, 0, 0, 0], 0, False),
+    ("Grace", "Liu", 0, 0, 12, [0, 0, 0, 0], 0, False),
+    ("Hiro", "Tanaka", 3, 0, 1, [3, 3, 3, 1], 1, True),
+    ("Isla", "Murphy", 2, 0, 3, [2, 1, 2, 1], 0, False),
+    ("Jonas", "Berg", 1, 0, 6, [1, 1, 0, 0], 0, False),
+    ("Kofi", "Mensah", 4, 0, 0, [3, 3, 3, 3], 3, False),
+    ("Lena", "Novak", 3, 0, 5, [0, 1, 0, 1], 0, False),
+]
+DEMO_WINS = ["conversation", "meeting", "referral", "project"]
+DEMO_WHO = ["Priya from Finance", "a new joiner in Legal", "the Lisbon client lead", "Sam at reception", "Oskar (IT)"]
+
+
+def ensure_demo_cohort(*, stdout=None) -> tuple[object | None, int]:
+    """Give the demo trainer a cohort with varied progress. Returns (cohort, participants added).
+
+    Idempotent: the organisation, cohort and participants are created once; a participant who
+    is already enrolled keeps their records. Challenge entries are only created for weeks that
+    have a Challenge in the database.
+    """
+    import contextlib
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from courses.models import Challenge, CoursePage
+
+    from .models import Cohort, Enrolment, Organisation, OrganisationMember
+    from .services.cohorts import CohortError, cohort_add_participant
+
+    course = CoursePage.objects.filter(slug=DEMO_COURSE_SLUG).first()
+    if course is None:
+        return None, 0
+    User = get_user_model()
+    today = timezone.localdate()
+    with transaction.atomic():
+        organisation, _ = Organisation.objects.get_or_create(
+            slug=DEMO_ORGANISATION[1], defaults={"name": DEMO_ORGANISATION[0]}
+        )
+        cohort, _ = Cohort.objects.get_or_create(
+            organisation=organisation,
+            name=DEMO_COHORT,
+            defaults={"course": course, "start_date": today - dt.timedelta(days=DEMO_COHORT_AGE_DAYS)},
+        )
+        trainer = User.objects.filter(username="trainer").first()
+        if trainer:
+            cohort.trainers.add(trainer)
+        modules = list(course.modules())
+        challenges = {c.week: c for c in Challenge.objects.filter(course=course).order_by("week", "pk")}
+        added = 0
+        for n, profile in enumerate(DEMO_PARTICIPANTS, start=1):
+            first, last = profile[0], profile[1]
+            username = f"northwind.{first.lower().replace('é', 'e')}"
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@northwind.example"},
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            OrganisationMember.objects.get_or_create(
+                organisation=organisation, user=user, defaults={"external_id": f"NW-{1000 + n}"}
+            )
+            if Enrolment.objects.filter(user=user, course=course).exists():
+                continue
+            enrolment = cohort_add_participant(cohort=cohort, user=user)
+            _demo_activity(enrolment, cohort, modules, challenges, profile, n)
+            added += 1
+        participant = User.objects.filter(username="participant").first()
+        if participant and not Enrolment.objects.filter(user=participant, course=course).exclude(cohort=None).exists():
+            with contextlib.suppress(CohortError):  # already in another running cohort
+                cohort_add_participant(cohort=cohort, user=participant)
+    if stdout is not None:
+        stdout.write(f"  demo cohort: {cohort.name}, trainer: trainer ({added} participants added)")
+    return cohort, added
+
+
+def _demo_activity(enrolment, cohort, modules, challenges, profile, n) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import ChallengeLog, Enrolment, EnrolmentStatus, FollowUp, ModuleProgress, QuizAttempt
+    from .weeks import target_for_week
+
+    _first, _last, done, burnt, idle_days, weekly, wins, overdue = profile
+    now = timezone.now()
+    start = cohort.start_date
+    for i, module in enumerate(modules):
+        at = now - dt.timedelta(days=max(idle_days, 20 - 4 * i))
+        if i < done:
+            score = 70 + (n * 7 + i * 3) % 31
+            ModuleProgress.objects.create(
+                enrolment=enrolment,
+                module=module,
+                started_at=at,
+                read_confirmed_at=at,
+                quiz_passed_at=at if module.has_quiz else None,
+                completed_at=at,
+                best_score=score if module.has_quiz else None,
+                attempts_used=1 if module.has_quiz else 0,
+            )
+            if module.has_quiz:
+                _demo_attempt(QuizAttempt, enrolment, module, 1, score, True, at)
+        elif i == done and (burnt or idle_days < 10 or done == 0):
+            attempts = min(burnt, module.quiz_max_attempts or burnt) if module.has_quiz else 0
+            ModuleProgress.objects.create(
+                enrolment=enrolment,
+                module=module,
+                started_at=now - dt.timedelta(days=idle_days),
+                read_confirmed_at=now - dt.timedelta(days=idle_days) if attempts else None,
+                best_score=55 if attempts else None,
+                attempts_used=attempts,
+            )
+            for number in range(1, attempts + 1):
+                _demo_attempt(QuizAttempt, enrolment, module, number, 40 + 5 * number, False, now)
+    last_activity = now - dt.timedelta(days=idle_days)
+    updates = {"last_activity_at": last_activity, "enrolled_at": now - dt.timedelta(days=27)}
+    if done >= len(modules):
+        updates.update(status=EnrolmentStatus.COMPLETED, completed_at=last_activity)
+    Enrolment.objects.filter(pk=enrolment.pk).update(**updates)
+    if not challenges:
+        return
+    targets = {w: c.target for w, c in challenges.items()}
+    wins_left = wins
+    for week, count in enumerate(weekly, start=1):
+        opened = [w for w in challenges if w <= week]
+        if not opened or target_for_week(week, targets) is None:
+            continue
+        challenge = challenges[max(opened)]
+        for k in range(count):
+            day = start + dt.timedelta(days=7 * (week - 1) + min(6, 1 + 2 * k))
+            if day > timezone.localdate() - dt.timedelta(days=idle_days):
+                continue
+            outcome = "none_yet"
+            if wins_left and k == 0:
+                outcome = DEMO_WINS[(n + wins_left) % len(DEMO_WINS)]
+                wins_left -= 1
+            follow_up, due = FollowUp.NONE, None
+            if overdue and week == 2 and k == 0:
+                follow_up, due = FollowUp.PLANNED, day + dt.timedelta(days=3)
+            log = ChallengeLog.objects.create(
+                enrolment=enrolment,
+                challenge=challenge,
+                occurred_on=day,
+                setting=["canteen", "virtual", "corridor", "online", "event"][(n + k) % 5],
+                who=DEMO_WHO[(n + k + week) % len(DEMO_WHO)],
+                opener="What are you working on this week?",
+                learned="They are looking for someone who knows the Lisbon market.",
+                follow_up=follow_up,
+                follow_up_due=due,
+                outcome=outcome,
+                outcome_changed_at=now if outcome != "none_yet" else None,
+                notes="Agreed to swap notes next week." if outcome != "none_yet" else "",
+            )
+            stamp = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 30)))
+            ChallengeLog.objects.filter(pk=log.pk).update(created_at=stamp)
+
+
+def _demo_attempt(model, enrolment, module, number, score, passed, at) -> None:
+    model.objects.create(
+        enrolment=enrolment,
+        module=module,
+        number=number,
+        status="submitted",
+        served=[],
+        score=score,
+        passed=passed,
+        pass_mark=module.quiz_pass_mark,
+        started_at=at,
+        submitted_at=at,
+    )

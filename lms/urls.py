@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import certificates, learning, participant
+from .views import certificates, learning, participant, trainer
 
 app_name = "lms"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("certificates/verify/", certificates.verify_lookup, name="certificate_verify_lookup"),
     path("certificates/verify/<str:code>/", certificates.verify, name="certificate_verify"),
     path("certificates/<uuid:uuid>/download/", certificates.download, name="certificate_download"),
+    path("trainer/cohorts/", trainer.cohort_list, name="trainer-cohorts"),
+    path("trainer/cohorts/<int:cohort_id>/", trainer.cohort_detail, name="trainer-cohort"),
+    path("trainer/cohorts/<int:cohort_id>/people/<int:enrolment_id>/", trainer.participant, name="trainer-participant"),
+    path("trainer/cohorts/<int:cohort_id>/nudge/", trainer.nudge, name="trainer-nudge"),
+    path("trainer/cohorts/<int:cohort_id>/progress.csv", trainer.export_progress, name="trainer-export-progress"),
+    path("trainer/cohorts/<int:cohort_id>/entries.csv", trainer.export_entries, name="trainer-export-entries"),
 ]

@@ -5,6 +5,7 @@ from wagtail.permissions import register_permission_policy
 
 from .admin.certificates import CertificatePermissionPolicy, CertificateViewSet
 from .admin.certificates import register_log_actions as register_certificate_log_actions
+from .admin.cohorts import CohortsGroup, admin_urls
 from .admin.learning import learning_viewset_group
 from .models import Certificate
 from .views import learning
@@ -31,3 +32,14 @@ def register_learning_admin():
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
 hooks.register("register_admin_viewset", lambda: CertificateViewSet("certificates"))
 hooks.register("register_log_actions", register_certificate_log_actions)
+
+
+# --- Organisations and cohorts ------------------------------------------------------------------
+@hooks.register("register_admin_viewset")
+def register_cohort_viewsets():
+    return CohortsGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_cohort_import_urls():
+    return admin_urls()

@@ -1,6 +1,6 @@
 from .certificate import Certificate, CertificateSerialCounter, CertificateSettings, CertificateStatus
 from .challenge import ChallengeLog, FollowUp, Outcome, Setting
-from .cohort import Cohort, Organisation, OrganisationMember
+from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
@@ -13,11 +13,14 @@ __all__ = [
     "CertificateStatus",
     "ChallengeLog",
     "Cohort",
+    "CohortImport",
     "Enrolment",
     "EnrolmentSource",
     "EnrolmentStatus",
     "FollowUp",
+    "ImportStatus",
     "ModuleProgress",
+    "NudgeLog",
     "Organisation",
     "OrganisationMember",
     "Outcome",

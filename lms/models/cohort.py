@@ -71,3 +71,64 @@ class Cohort(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
+
+
+class NudgeLog(models.Model):
+    """An email a trainer sent to encourage an at-risk participant of a cohort (rate-limited)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="nudges")
+    enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="nudges")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="nudges_sent"
+    )
+    sent_at = models.DateTimeField(db_index=True)
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=200)
+    note = models.TextField(max_length=1000, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["enrolment", "sent_at"], name="lms_nudge_enrol_sent")]
+
+    def __str__(self) -> str:
+        return f"nudge to {self.recipient} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class ImportStatus(models.TextChoices):
+    """Lifecycle: PREVIEW → QUEUED → RUNNING → DONE, or → FAILED. DONE and FAILED are final."""
+
+    PREVIEW = "preview", "Previewed"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class CohortImport(models.Model):
+    """One CSV upload of participants into a cohort: the parsed preview, then the import's progress."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW)
+    rows = models.JSONField(default=list, blank=True, help_text="The rows that will be imported.")
+    errors = models.JSONField(default=list, blank=True, help_text="One message per rejected row.")
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_users = models.PositiveIntegerField(default=0)
+    reused_users = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} into {self.cohort_id} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 100

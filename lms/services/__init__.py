@@ -20,3 +20,15 @@ __all__ = [
     "quiz_attempt_start",
     "quiz_attempt_submit",
 ]
+
+from .cohorts import CohortError, cohort_add_participant, nudge_send
+from .csv_import import CsvImportError, csv_import_confirm, csv_import_preview
+
+__all__ += [
+    "CohortError",
+    "CsvImportError",
+    "cohort_add_participant",
+    "csv_import_confirm",
+    "csv_import_preview",
+    "nudge_send",
+]

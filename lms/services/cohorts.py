@@ -1,0 +1,118 @@
+"""Cohort writes: adding participants, and nudging at-risk participants by email.
+
+**One active cohort per course.** A participant has at most one current (active or completed)
+enrolment per course — a database constraint (``lms_enrolment_one_current_per_course``) — and
+the cohort hangs off that enrolment, so the database already rules out two cohorts for the same
+course at once. ``cohort_add_participant`` adds the readable rule: an enrolment in another cohort
+that is still running is refused; one in a cohort that has ended moves to the new cohort.
+
+**Nudges** are rate-limited: a participant gets at most one nudge per ``NUDGE_PARTICIPANT_INTERVAL``
+whoever sends it, and a sender at most ``NUDGE_SENDER_HOURLY_LIMIT`` nudges an hour. Each email
+sent is logged (``NudgeLog``); only participants the cohort report flags as at risk are nudged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from ..models import Cohort, Enrolment, EnrolmentSource, NudgeLog
+from .enrolment import current_enrolment, enrolment_create
+
+NUDGE_PARTICIPANT_INTERVAL = dt.timedelta(hours=24)
+NUDGE_SENDER_HOURLY_LIMIT = 30
+NUDGE_NOTE_MAX = 1000
+
+
+class CohortError(Exception):
+    """A cohort request that breaks the rules; the message is safe to show."""
+
+
+def cohort_is_active(cohort: Cohort, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return cohort.end_date is None or cohort.end_date >= today
+
+
+def cohort_add_participant(*, cohort: Cohort, user, source: str = EnrolmentSource.COHORT) -> Enrolment:
+    """Enrol ``user`` in the cohort's course within ``cohort``. Idempotent."""
+    existing = current_enrolment(user=user, course=cohort.course)
+    if existing is not None and existing.cohort_id not in (None, cohort.pk):
+        other = Cohort.objects.get(pk=existing.cohort_id)
+        if cohort_is_active(other):
+            raise CohortError(f"{user.email or user} is already in the running cohort “{other.name}” for this course.")
+        existing.cohort = cohort
+        existing.save(update_fields=["cohort", "updated_at"])
+        return existing
+    return enrolment_create(user=user, course=cohort.course, cohort=cohort, source=source)
+
+
+@dataclass
+class NudgeResult:
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = "", now=None) -> NudgeResult:
+    """Email the selected at-risk participants of ``cohort`` from the nudge template, and log it."""
+    from ..selectors.cohorts import cohort_report
+
+    note = (note or "").strip()
+    if len(note) > NUDGE_NOTE_MAX:
+        raise CohortError(f"The personal note is limited to {NUDGE_NOTE_MAX} characters.")
+    if not enrolment_ids:
+        raise CohortError("Select at least one participant to nudge.")
+    now = now or timezone.now()
+    wanted = set(enrolment_ids)
+    rows = [r for r in cohort_report(cohort=cohort, now=now).rows if r.enrolment_id in wanted]
+    if not rows:
+        raise CohortError("None of the selected people is a participant of this cohort.")
+    recent = set(
+        NudgeLog.objects.filter(
+            enrolment_id__in=[r.enrolment_id for r in rows], sent_at__gt=now - NUDGE_PARTICIPANT_INTERVAL
+        ).values_list("enrolment_id", flat=True)
+    )
+    quota = (
+        NUDGE_SENDER_HOURLY_LIMIT
+        - NudgeLog.objects.filter(sent_by=sender, sent_at__gt=now - dt.timedelta(hours=1)).count()
+    )
+    site_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
+    result = NudgeResult()
+    messages, logs = [], []
+    for row in sorted(rows, key=lambda r: r.sort_name):
+        if not row.at_risk:
+            result.skipped.append(f"{row.name}: not at risk")
+        elif not row.email:
+            result.skipped.append(f"{row.name}: no email address")
+        elif row.enrolment_id in recent:
+            result.skipped.append(f"{row.name}: already nudged in the last 24 hours")
+        elif len(messages) >= quota:
+            result.skipped.append(f"{row.name}: you have reached {NUDGE_SENDER_HOURLY_LIMIT} nudges this hour")
+        else:
+            context = {"row": row, "cohort": cohort, "sender": sender, "note": note, "site_url": site_url}
+            subject = render_to_string("lms/email/nudge_subject.txt", context).strip()
+            body = render_to_string("lms/email/nudge_body.txt", context)
+            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [row.email]))
+            logs.append(
+                NudgeLog(
+                    cohort=cohort,
+                    enrolment_id=row.enrolment_id,
+                    sent_by=sender,
+                    sent_at=now,
+                    recipient=row.email,
+                    subject=subject[:200],
+                    note=note,
+                    reasons=row.reasons,
+                )
+            )
+            result.sent.append(row.name)
+    if messages:
+        with transaction.atomic():
+            NudgeLog.objects.bulk_create(logs)
+            get_connection().send_messages(messages)
+    return result

@@ -1,0 +1,183 @@
+"""Cohort report selector: at-risk rules at their edges, streaks, charts, constant queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import ModulePage
+from lms.models import EnrolmentStatus, Outcome
+from lms.selectors.cohorts import cohort_report, expected_modules, filter_and_sort
+from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, progress, trainer_user
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+@pytest.fixture
+def modules(mini_programme):
+    return ModulePage.objects.get(slug="first"), ModulePage.objects.get(slug="second")
+
+
+@pytest.fixture
+def cohort(mini_programme):
+    # Started 14 days ago: week 3 of a two-module course paced one module a week, so both are expected.
+    return cohort_for(mini_programme, start=timezone.localdate() - dt.timedelta(days=14))
+
+
+def row_of(cohort, enrolment, now=NOW):
+    return next(r for r in cohort_report(cohort=cohort, now=now).rows if r.enrolment_id == enrolment.pk)
+
+
+@pytest.mark.parametrize(
+    ("week", "modules", "weeks", "expected"),
+    [(0, 8, 8, 0), (1, 8, 8, 0), (2, 8, 8, 1), (8, 8, 8, 7), (9, 8, 8, 8), (30, 8, 8, 8), (3, 8, 4, 4), (2, 0, 4, 0)],
+)
+def test_expected_modules_paces_required_modules_over_the_programme(week, modules, weeks, expected):
+    assert expected_modules(week=week, module_count=modules, programme_weeks=weeks) == expected
+
+
+def test_inactivity_flags_at_exactly_seven_days(cohort, modules):
+    idle = participant(cohort, last_activity=NOW - dt.timedelta(days=7))
+    recent = participant(cohort, last_activity=NOW - dt.timedelta(days=6, hours=23, minutes=59))
+    for e in (idle, recent):
+        for m in modules:
+            progress(e, m, done=True, passed=True)
+    assert row_of(cohort, idle).reasons == ["No activity for 7 days"]
+    assert row_of(cohort, recent).reasons == []
+
+
+def test_a_challenge_entry_counts_as_activity(cohort, modules, mini_programme):
+    challenge = ChallengeFactory(course=mini_programme, week=1)
+    e = participant(cohort, last_activity=NOW - dt.timedelta(days=10))
+    for m in modules:
+        progress(e, m, done=True, passed=True)
+    entry(e, challenge)
+    assert row_of(cohort, e).at_risk is False
+
+
+def test_two_modules_behind_is_at_risk_one_is_not(cohort, modules):
+    behind_two = participant(cohort)
+    behind_one = participant(cohort)
+    progress(behind_one, modules[0], done=True, passed=True)
+    row = row_of(cohort, behind_two)
+    assert row.behind == 2 and row.reasons == ["2 modules behind (0 done, 2 expected by now)"]
+    assert row_of(cohort, behind_one).reasons == []
+
+
+def test_quiz_attempts_used_up_without_passing(cohort, modules):
+    first, second = modules  # first allows 3 attempts
+    used_up = participant(cohort)
+    one_left = participant(cohort)
+    passed_last = participant(cohort)
+    progress(used_up, first, attempts=3, best=40)
+    progress(one_left, first, attempts=2, best=40)
+    progress(passed_last, first, attempts=3, best=80, passed=True, done=True)
+    for e in (used_up, one_left, passed_last):
+        progress(e, second, done=True)
+    assert row_of(cohort, used_up).reasons == ["Quiz attempts used up without passing (1 module)"]
+    assert row_of(cohort, one_left).reasons == []
+    assert row_of(cohort, passed_last).reasons == []
+
+
+def test_completed_participants_and_unstarted_cohorts_are_never_at_risk(mini_programme, cohort):
+    done = participant(cohort, last_activity=NOW - dt.timedelta(days=40))
+    done.status, done.completed_at = EnrolmentStatus.COMPLETED, NOW
+    done.save()
+    assert row_of(cohort, done).at_risk is False and row_of(cohort, done).progress == 100
+    future = cohort_for(mini_programme, start=timezone.localdate() + dt.timedelta(days=3))
+    waiting = participant(future, last_activity=NOW - dt.timedelta(days=40))
+    assert row_of(future, waiting).at_risk is False
+
+
+def test_weekly_counts_streak_wins_and_overdue_follow_ups(cohort, modules, mini_programme):
+    challenge = ChallengeFactory(course=mini_programme, week=1, target=2)
+    e = participant(cohort)
+    start = cohort.start_date
+    for day in (0, 1, 7, 8, 14):  # weeks 1 and 2 met (2 each), week 3 has 1 so far
+        entry(e, challenge, on=start + dt.timedelta(days=day))
+    entry(e, challenge, on=start, outcome=Outcome.MEETING)
+    entry(e, challenge, on=start, follow_up="planned", follow_up_due=timezone.localdate() - dt.timedelta(days=1))
+    entry(e, challenge, on=start, follow_up="planned", follow_up_due=timezone.localdate())
+    report = cohort_report(cohort=cohort, now=NOW)
+    row = row_of(cohort, e)
+    assert report.current_week == 3 and report.week_target == 2
+    assert row.week_count == 1 and row.streak == 2 and row.wins == 1 and row.overdue == 1
+    assert [w["active"] for w in report.weekly_chart] == [1, 1, 1]
+    assert report.outcome_chart[0]["outcomes"] == [{"outcome": "A meeting", "count": 1}]
+
+
+def test_entries_without_challenges_and_withdrawn_participants(cohort):
+    gone = participant(cohort)
+    gone.status, gone.withdrawn_at = EnrolmentStatus.WITHDRAWN, NOW
+    gone.save()
+    report = cohort_report(cohort=cohort, now=NOW)
+    assert report.rows == [] and report.week_target is None
+
+
+def test_filter_and_sort(cohort, modules):
+    a = participant(cohort, first_name="Ann", last_name="Zed")
+    b = participant(cohort, first_name="Bob", last_name="Young", last_activity=NOW - dt.timedelta(days=9))
+    progress(a, modules[0], done=True, passed=True)
+    progress(a, modules[1], done=True)
+    rows = cohort_report(cohort=cohort, now=NOW).rows
+    assert [r.enrolment_id for r in filter_and_sort(rows, at_risk=True)] == [b.pk]
+    assert [r.enrolment_id for r in filter_and_sort(rows, q="zed")] == [a.pk]
+    assert [r.enrolment_id for r in filter_and_sort(rows, sort="-progress")] == [a.pk, b.pk]
+    assert [r.enrolment_id for r in filter_and_sort(rows, sort="-risk")] == [b.pk, a.pk]
+
+
+def _populate(cohort, modules, challenge, n):
+    for i in range(n):
+        e = participant(cohort, last_activity=NOW - dt.timedelta(days=i % 12))
+        progress(e, modules[0], done=i % 2 == 0, best=50 + i % 50, attempts=1 + i % 3, passed=i % 2 == 0)
+        if i % 3 == 0:
+            progress(e, modules[1], done=True)
+        for d in range(i % 4):
+            entry(e, challenge, on=cohort.start_date + dt.timedelta(days=d * 4), outcome=Outcome.MEETING)
+
+
+@pytest.mark.parametrize("name", ["lms:trainer-cohort", "lms:trainer-cohorts"])
+def test_cohort_page_and_list_run_a_constant_number_of_queries(client, mini_programme, modules, name):
+    trainer = trainer_user()
+    challenge = ChallengeFactory(course=mini_programme, week=1)
+    small = cohort_for(mini_programme, trainers=[trainer])
+    large = cohort_for(mini_programme, trainers=[trainer])
+    _populate(small, modules, challenge, 2)
+    _populate(large, modules, challenge, 40)
+    client.force_login(trainer)
+
+    def url(cohort):
+        return reverse(name, args=[cohort.pk]) if name == "lms:trainer-cohort" else reverse(name)
+
+    client.get(url(small))  # warm caches (content types, site root)
+    with CaptureQueriesContext(connection) as small_queries:
+        assert client.get(url(small)).status_code == 200
+    if name == "lms:trainer-cohorts":
+        for _ in range(5):
+            cohort_for(mini_programme, trainers=[trainer])
+    with CaptureQueriesContext(connection) as large_queries:
+        response = client.get(url(large) + "?sort=-risk")
+        assert response.status_code == 200
+    assert len(large_queries) == len(small_queries), "\n".join(q["sql"] for q in large_queries.captured_queries)
+
+
+def test_cohort_page_query_count_is_exact(client, mini_programme, modules, django_assert_num_queries):
+    trainer = trainer_user()
+    challenge = ChallengeFactory(course=mini_programme, week=1)
+    small = cohort_for(mini_programme, trainers=[trainer])
+    large = cohort_for(mini_programme, trainers=[trainer])
+    _populate(small, modules, challenge, 3)
+    _populate(large, modules, challenge, 60)
+    client.force_login(trainer)
+    client.get(reverse("lms:trainer-cohort", args=[small.pk]))
+    # session, user, trainer group, cohort, modules, challenges, enrolments, progress aggregates,
+    # entry aggregates (rows and outcome chart), module chart, module cells of the rows shown,
+    # and the two permission lookups of the Wagtail user bar in base.html
+    for cohort in (small, large):
+        with django_assert_num_queries(13):
+            client.get(reverse("lms:trainer-cohort", args=[cohort.pk]), {"at_risk": "1"})

@@ -1,0 +1,211 @@
+"""Trainer pages: the permission matrix over every trainer URL, exports, nudges, /learn/."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import ModulePage
+from lms.exports import safe_cell
+from lms.models import NudgeLog
+from lms.services import CohortError, cohort_add_participant, nudge_send
+from tests.factories import CohortFactory, UserFactory
+from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, progress, trainer_user
+
+pytestmark = pytest.mark.django_db
+
+TRAINER_URLS = [
+    ("lms:trainer-cohorts", False),
+    ("lms:trainer-cohort", True),
+    ("lms:trainer-participant", True),
+    ("lms:trainer-nudge", True),
+    ("lms:trainer-export-progress", True),
+    ("lms:trainer-export-entries", True),
+]
+
+
+@pytest.fixture
+def world(mini_programme):
+    trainer_a, trainer_b = trainer_user(username="trainer-a"), trainer_user(username="trainer-b")
+    cohort_a = cohort_for(mini_programme, trainers=[trainer_a])
+    cohort_b = cohort_for(mini_programme, trainers=[trainer_b])
+    in_b = participant(cohort_b, last_activity=timezone.now() - dt.timedelta(days=10))
+    in_a = participant(cohort_a)
+    staff = UserFactory(username="staff", is_staff=True)
+    return {
+        "trainer_a": trainer_a,
+        "cohort_b": cohort_b,
+        "in_b": in_b,
+        "in_a": in_a,
+        "participant": in_b.user,
+        "staff": staff,
+    }
+
+
+def url_for(name, needs_cohort, world):
+    if not needs_cohort:
+        return reverse(name)
+    args = [world["cohort_b"].pk]
+    if name == "lms:trainer-participant":
+        args.append(world["in_b"].pk)
+    url = reverse(name, args=args)
+    return url + f"?participant={world['in_b'].pk}" if name == "lms:trainer-nudge" else url
+
+
+EXPECTED = {"anonymous": 302, "participant": 403, "other_trainer": 404, "staff": 200}
+
+
+@pytest.mark.parametrize(("name", "needs_cohort"), TRAINER_URLS)
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_permission_matrix(client, world, name, needs_cohort, who):
+    user = {"participant": world["participant"], "other_trainer": world["trainer_a"], "staff": world["staff"]}.get(who)
+    if user:
+        client.force_login(user)
+    response = client.get(url_for(name, needs_cohort, world))
+    expected = EXPECTED[who]
+    if who == "other_trainer" and not needs_cohort:
+        expected = 200  # their own list, without cohort B
+    assert response.status_code == expected
+    if who == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+    if who == "other_trainer" and not needs_cohort:
+        assert world["cohort_b"].name not in response.content.decode()
+
+
+def test_every_trainer_url_is_in_the_matrix():
+    from lms.urls import urlpatterns
+
+    names = {f"lms:{p.name}" for p in urlpatterns if p.name.startswith("trainer")}
+    assert names == {name for name, _ in TRAINER_URLS}
+
+
+def test_participant_of_another_cohort_is_404_for_a_trainer(client, world):
+    client.force_login(world["trainer_a"])
+    cohort_a = world["in_a"].cohort
+    url = reverse("lms:trainer-participant", args=[cohort_a.pk, world["in_b"].pk])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("lms:trainer-participant", args=[cohort_a.pk, world["in_a"].pk])).status_code == 200
+
+
+def test_nudge_post_to_another_cohort_is_404_and_sends_nothing(client, world):
+    client.force_login(world["trainer_a"])
+    response = client.post(reverse("lms:trainer-nudge", args=[world["cohort_b"].pk]), {"participant": world["in_b"].pk})
+    assert response.status_code == 404 and not mail.outbox
+
+
+def read_csv(response):
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Zoë", "Zoë"),
+        (7, 7),
+        (None, ""),
+        (True, "yes"),
+    ],
+)
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_exports_stream_utf8_with_bom_and_neutralise_formulas(client, world, mini_programme):
+    staff = world["staff"]
+    challenge = ChallengeFactory(course=mini_programme, week=1)
+    evil = UserFactory(first_name='=HYPERLINK("http://x")', last_name="Zoë")
+    e = participant(world["cohort_b"], user=evil)
+    entry(e, challenge, who="@boss", notes="-rm", learned="+1")
+    progress(e, ModulePage.objects.get(slug="first"), best=90, attempts=1, passed=True)
+    client.force_login(staff)
+    response = client.get(reverse("lms:trainer-export-progress", args=[world["cohort_b"].pk]))
+    assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = read_csv(response)
+    assert rows[0][:4] == ["name", "email", "status", "progress %"]
+    names = [r[0] for r in rows[1:]]
+    assert '\'=HYPERLINK("http://x") Zoë' in names
+    response = client.get(reverse("lms:trainer-export-entries", args=[world["cohort_b"].pk]))
+    rows = read_csv(response)
+    header, data = rows[0], rows[1]
+    assert data[header.index("first name")] == '\'=HYPERLINK("http://x")'
+    assert data[header.index("last name")] == "Zoë"
+    assert data[header.index("who")] == "'@boss" and data[header.index("notes")] == "'-rm"
+    assert data[header.index("learned")] == "'+1" and data[header.index("programme week")] == "3"
+
+
+def test_nudge_sends_email_to_at_risk_only_logs_and_rate_limits(client, world):
+    cohort = world["cohort_b"]
+    fine = participant(cohort)
+    progress(fine, ModulePage.objects.get(slug="first"), done=True, passed=True)
+    progress(fine, ModulePage.objects.get(slug="second"), done=True)
+    client.force_login(world["staff"])
+    url = reverse("lms:trainer-nudge", args=[cohort.pk])
+    page = client.get(url, {"participant": [world["in_b"].pk, fine.pk]})
+    assert page.status_code == 200 and "not at risk" in page.content.decode()
+    response = client.post(url, {"participant": [world["in_b"].pk, fine.pk], "note": "Coffee on Friday?"}, follow=True)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [world["in_b"].user.email]
+    assert "Coffee on Friday?" in mail.outbox[0].body
+    log = NudgeLog.objects.get()
+    assert log.enrolment_id == world["in_b"].pk and log.sent_by == world["staff"] and log.reasons
+    assert "not at risk" in response.content.decode()
+    again = client.post(url, {"participant": [world["in_b"].pk]}, follow=True)
+    assert len(mail.outbox) == 1 and "already nudged" in again.content.decode()
+    drill = client.get(reverse("lms:trainer-participant", args=[cohort.pk, world["in_b"].pk]))
+    assert "Coffee on Friday?" in drill.content.decode()
+
+
+def test_nudge_sender_hourly_limit(world, monkeypatch):
+    from lms.services import cohorts as cohort_services
+
+    monkeypatch.setattr(cohort_services, "NUDGE_SENDER_HOURLY_LIMIT", 1)
+    cohort = world["cohort_b"]
+    other = participant(cohort, last_activity=timezone.now() - dt.timedelta(days=8))
+    result = nudge_send(cohort=cohort, sender=world["staff"], enrolment_ids=[world["in_b"].pk, other.pk])
+    assert len(result.sent) == 1 and "nudges this hour" in result.skipped[0]
+    with pytest.raises(CohortError):
+        nudge_send(cohort=cohort, sender=world["staff"], enrolment_ids=[], note="x")
+
+
+def test_one_running_cohort_per_course(mini_programme):
+    user = UserFactory()
+    running = cohort_for(mini_programme)
+    other = cohort_for(mini_programme)
+    cohort_add_participant(cohort=running, user=user)
+    assert cohort_add_participant(cohort=running, user=user).cohort_id == running.pk  # idempotent
+    with pytest.raises(CohortError, match="already in the running cohort"):
+        cohort_add_participant(cohort=other, user=user)
+    running.end_date = timezone.localdate() - dt.timedelta(days=1)
+    running.start_date = running.end_date - dt.timedelta(days=30)
+    running.save()
+    assert cohort_add_participant(cohort=other, user=user).cohort_id == other.pk
+
+
+def test_learn_page_shows_the_participants_cohort(client, world):
+    cohort = world["cohort_b"]
+    client.force_login(world["participant"])
+    body = client.get(reverse("lms:learn")).content.decode()
+    assert cohort.name in body and "Cohort week 3" in body
+    assert world["cohort_b"].trainers.get().get_full_name() in body
+    assert "Cohorts you train" not in body
+
+
+def test_trainer_pages_render_for_a_cohort_without_participants(client, mini_programme):
+    trainer = trainer_user()
+    cohort = CohortFactory(course=mini_programme, start_date=timezone.localdate() + dt.timedelta(days=5))
+    cohort.trainers.add(trainer)
+    client.force_login(trainer)
+    assert client.get(reverse("lms:trainer-cohorts")).status_code == 200
+    response = client.get(reverse("lms:trainer-cohort", args=[cohort.pk]), {"page": "99", "sort": "bogus"})
+    assert response.status_code == 200 and "No participant matches" in response.content.decode()
