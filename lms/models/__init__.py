@@ -1,4 +1,4 @@
-from .challenge import ChallengeLog, FollowUp, Outcome, Setting
+from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
@@ -7,6 +7,7 @@ from .quiz import AttemptStatus, QuizAttempt
 __all__ = [
     "AttemptStatus",
     "ChallengeLog",
+    "ChallengeLogOutcomeChange",
     "Cohort",
     "Enrolment",
     "EnrolmentSource",
