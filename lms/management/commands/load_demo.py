@@ -37,3 +37,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.role:<12} login: {account.username:<12} password: {account.password}  ({state})"
             )
+        demo.ensure_demo_practice_log(stdout=self.stdout)
