@@ -205,9 +205,9 @@ def challenge_log_update(*, log: ChallengeLog, user, data: dict, today: dt.date 
         today=today or weeks.local_today(),
         check_open=False,
     )
-    now = timezone.now()
     with transaction.atomic():
         previous = ChallengeLog.objects.select_for_update().values_list("outcome", flat=True).get(pk=log.pk)
+        now = timezone.now()  # after the lock, so the history's order is the order of the changes
         for name, value in values.items():
             setattr(log, name, value)
         if log.outcome != previous:
@@ -224,9 +224,9 @@ def challenge_log_set_outcome(*, log: ChallengeLog, user, outcome: str) -> Chall
         raise ValidationError({"outcome": "Practice entries have no outcome."})
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Choose an outcome from the list."})
-    now = timezone.now()
     with transaction.atomic():
         previous = ChallengeLog.objects.select_for_update().values_list("outcome", flat=True).get(pk=log.pk)
+        now = timezone.now()  # after the lock, so the history's order is the order of the changes
         log.outcome = outcome
         if outcome != previous:
             _record_outcome(log, previous=previous, now=now)
