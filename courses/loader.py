@@ -11,6 +11,12 @@ The rule for re-runs, so that editors never lose work silently:
 
 Stream block ids are derived from the file's slugs (uuid5), so re-loading keeps the ids that
 quiz attempts refer to.
+
+Each course's ``challenges`` (weekly challenges, Wagtail snippets) follow the same rule, keyed
+by course slug + week + title. A snippet has no revisions, so ``LoadedChallenge`` records a hash
+of the challenge's fields as loaded: a challenge whose fields no longer match it was edited in the
+admin and is skipped unless ``force=True``. A challenge with the same key that the loader did not
+create is editors' content and is left alone.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, Locale, Page, Site
 from wagtail.utils.file import hash_filelike
 
-from .models import CourseIndexPage, CoursePage, HomePage, LoadedContent, ModulePage
+from .models import Challenge, CourseIndexPage, CoursePage, HomePage, LoadedChallenge, LoadedContent, ModulePage
 
 NAMESPACE = uuid.UUID("6f1c7d52-4c1b-4c8e-9b7e-2d8b7a1f0c11")
 WAGTAIL_WELCOME_TITLE = "Welcome to your new Wagtail site!"
@@ -55,6 +61,23 @@ def _id(*parts: object) -> str:
 
 def _hash(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def challenge_state_hash(challenge: Challenge) -> str:
+    """Hash of the fields an editor can change; differs from the loader's record once edited."""
+    return _hash(
+        {
+            "course": challenge.course_id,
+            "week": challenge.week,
+            "kind": challenge.kind,
+            "title": challenge.title,
+            "brief": challenge.brief,
+            "module": challenge.module_id,
+            "target": challenge.target,
+            "openers": [block.value for block in challenge.openers],
+            "tips": [block.value for block in challenge.tips],
+        }
+    )
 
 
 class ProgrammeLoader:
@@ -85,14 +108,17 @@ class ProgrammeLoader:
                 slug=course_data["slug"],
                 fields=self._course_fields(course_data),
             )
+            modules = {}
             for module_data in course_data["modules"]:
-                self._upsert(
+                modules[module_data["slug"]] = self._upsert(
                     key=f"module:{course_data['slug']}/{module_data['slug']}",
                     parent=course,
                     model=ModulePage,
                     slug=module_data["slug"],
                     fields=self._module_fields(course_data["slug"], module_data),
                 )
+            for challenge_data in course_data.get("challenges", []):
+                self._upsert_challenge(course, course_data["slug"], modules, challenge_data)
         return self.report
 
     def _home(self) -> HomePage:
@@ -154,13 +180,7 @@ class ProgrammeLoader:
             return page
 
         edited = page.latest_revision_id != record.revision_id
-        if edited and not self.force:
-            self.report.skipped_edited.append(key)
-            if self.stdout:
-                self.stdout.write(f"  kept editors' changes to {key} (use --force to overwrite)")
-            return page
-        if not edited and record.content_hash == content_hash:
-            self.report.unchanged.append(key)
+        if not self._should_update(key, edited=edited, same_content=record.content_hash == content_hash):
             return page
         page = page.get_latest_revision_as_object()
         for name, value in fields.items():
@@ -173,7 +193,63 @@ class ProgrammeLoader:
         self.report.updated.append(key)
         return page
 
+    def _should_update(self, key: str, *, edited: bool, same_content: bool) -> bool:
+        """The re-run rule (module docstring) for loaded content that exists; reports skips."""
+        if edited and not self.force:
+            self.report.skipped_edited.append(key)
+            if self.stdout:
+                self.stdout.write(f"  kept editors' changes to {key} (use --force to overwrite)")
+            return False
+        if not edited and same_content:
+            self.report.unchanged.append(key)
+            return False
+        return True
+
+    def _upsert_challenge(self, course, course_slug, modules, data) -> Challenge:
+        key = f"challenge:{course_slug}/{data['week']}/{data['title']}"
+        content_hash = _hash(data)
+        fields = self._challenge_fields(course_slug, modules, data)
+        record = LoadedChallenge.objects.filter(key=key).select_related("challenge").first()
+        if record is None:
+            existing = Challenge.objects.filter(course=course, week=data["week"], title=data["title"]).first()
+            if existing is not None:
+                # Exists but not from this loader: treat as editors' content.
+                self.report.skipped_edited.append(key)
+                return existing
+            challenge = Challenge.objects.create(course=course, **fields)
+            LoadedChallenge.objects.create(
+                key=key, challenge=challenge, content_hash=content_hash, state_hash=challenge_state_hash(challenge)
+            )
+            self.report.created.append(key)
+            return challenge
+
+        challenge = record.challenge
+        edited = challenge_state_hash(challenge) != record.state_hash
+        if not self._should_update(key, edited=edited, same_content=record.content_hash == content_hash):
+            return challenge
+        for name, value in fields.items():
+            setattr(challenge, name, value)
+        challenge.save()
+        record.content_hash = content_hash
+        record.state_hash = challenge_state_hash(challenge)
+        record.save(update_fields=["content_hash", "state_hash", "loaded_at"])
+        self.report.updated.append(key)
+        return challenge
+
     # --- fields -------------------------------------------------------------------------
+    def _challenge_fields(self, course_slug: str, modules: dict, data: dict) -> dict:
+        base = (course_slug, "challenge", data["week"], data["title"])
+        return {
+            "week": data["week"],
+            "kind": data.get("kind", "networking"),
+            "title": data["title"],
+            "brief": data["brief"],
+            "module": modules.get(data.get("module")),
+            "target": data.get("target", 3),
+            "openers": self._list(base, "opener", data.get("openers", []), block_type="opener"),
+            "tips": self._list(base, "tip", data.get("tips", []), block_type="tip"),
+        }
+
     def _course_fields(self, data: dict) -> dict:
         credit = self.data.get("source", {}).get("credit", "")
         return {
@@ -206,8 +282,8 @@ class ProgrammeLoader:
             "quiz_reveal": quiz.get("reveal", "after_pass"),
         }
 
-    def _list(self, base, name, items):
-        return [{"type": "item", "value": item, "id": _id(*base, name, i)} for i, item in enumerate(items)]
+    def _list(self, base, name, items, block_type="item"):
+        return [{"type": block_type, "value": item, "id": _id(*base, name, i)} for i, item in enumerate(items)]
 
     def _body_block(self, base, index, block):
         kind, value = block["type"], block["value"]

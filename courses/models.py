@@ -10,6 +10,7 @@ Wagtail hooks (see ``courses/hooks.py``).
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -269,3 +270,29 @@ class Challenge(models.Model):
 
     def __str__(self) -> str:
         return f"Week {self.week}: {self.title}"
+
+    def clean(self):
+        super().clean()
+        module_ok = not (self.module_id and self.course_id) or (
+            ModulePage.objects.child_of(self.course).filter(pk=self.module_id).exists()
+        )
+        if not module_ok:
+            raise ValidationError({"module": "Choose a module of this challenge's course."})
+
+
+class LoadedChallenge(models.Model):
+    """Provenance of a challenge created by the programme loader (the snippet twin of ``LoadedContent``).
+
+    ``content_hash`` is the hash of the file's data for the challenge (did the file change?);
+    ``state_hash`` the hash of the challenge's fields as the loader saved them (did an editor
+    change it since?). See ``courses/loader.py``.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    challenge = models.OneToOneField(Challenge, on_delete=models.CASCADE, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    state_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -14,6 +14,7 @@ SECTIONS: list[str] = [
     "lms.views.participant.courses_section",
     "lms.views.certificates.certificates_section",
     "lms.views.my_cohort.cohort_section",
+    "lms.views.challenges.dashboard_section",
 ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import certificates, learning, participant, trainer
+from .views import certificates, challenges, learning, participant, trainer
 
 app_name = "lms"
 
@@ -20,4 +20,14 @@ urlpatterns = [
     path("trainer/cohorts/<int:cohort_id>/nudge/", trainer.nudge, name="trainer-nudge"),
     path("trainer/cohorts/<int:cohort_id>/progress.csv", trainer.export_progress, name="trainer-export-progress"),
     path("trainer/cohorts/<int:cohort_id>/entries.csv", trainer.export_entries, name="trainer-export-entries"),
+    path("learn/challenges/<int:course_id>/", challenges.challenge_page, name="challenges"),
+    path("learn/challenges/<int:course_id>/wins/", challenges.wins_page, name="challenge_wins"),
+    path("learn/challenges/entries/<uuid:entry>/edit/", challenges.entry_edit, name="challenge_entry_edit"),
+    path("learn/challenges/entries/<uuid:entry>/delete/", challenges.entry_delete, name="challenge_entry_delete"),
+    path(
+        "learn/challenges/entries/<uuid:entry>/follow-up-done/",
+        challenges.entry_follow_up_done,
+        name="challenge_follow_up_done",
+    ),
+    path("learn/challenges/entries/<uuid:entry>/outcome/", challenges.entry_outcome, name="challenge_entry_outcome"),
 ]

@@ -23,13 +23,15 @@ from django.utils import timezone
 
 
 def local_today() -> dt.date:
-    return timezone.localdate()
+    # The site time zone, not the *current* one: a request that activates another time zone
+    # (a user preference, say) must not move week boundaries.
+    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 def programme_start(*, enrolled_at: dt.datetime, cohort_start: dt.date | None) -> dt.date:
     if cohort_start is not None:
         return cohort_start
-    return timezone.localtime(enrolled_at).date()
+    return timezone.localtime(enrolled_at, timezone.get_default_timezone()).date()
 
 
 def week_of(start: dt.date, day: dt.date) -> int:

@@ -1,5 +1,5 @@
 from .certificate import Certificate, CertificateSerialCounter, CertificateSettings, CertificateStatus
-from .challenge import ChallengeLog, FollowUp, Outcome, Setting
+from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
@@ -12,6 +12,7 @@ __all__ = [
     "CertificateSettings",
     "CertificateStatus",
     "ChallengeLog",
+    "ChallengeLogOutcomeChange",
     "Cohort",
     "CohortImport",
     "Enrolment",

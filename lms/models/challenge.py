@@ -75,3 +75,22 @@ class ChallengeLog(models.Model):
     @property
     def is_win(self) -> bool:
         return self.outcome != Outcome.NONE_YET
+
+
+class ChallengeLogOutcomeChange(models.Model):
+    """One change of a log entry's outcome, so reports can say when each win happened.
+
+    ``ChallengeLog.outcome_changed_at`` holds the latest change; this table keeps them all.
+    """
+
+    log = models.ForeignKey(ChallengeLog, on_delete=models.CASCADE, related_name="outcome_changes")
+    previous = models.CharField(max_length=14, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        indexes = [models.Index(fields=["log", "changed_at"], name="lms_log_outcome_change")]
+
+    def __str__(self) -> str:
+        return f"log {self.log_id}: {self.previous or '-'} → {self.outcome} at {self.changed_at}"

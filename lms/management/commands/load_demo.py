@@ -38,3 +38,4 @@ class Command(BaseCommand):
                 f"  {account.role:<12} login: {account.username:<12} password: {account.password}  ({state})"
             )
         demo.ensure_demo_cohort(stdout=self.stdout)
+        demo.ensure_demo_practice_log(stdout=self.stdout)

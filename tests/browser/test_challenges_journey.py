@@ -1,0 +1,86 @@
+"""Journey: a participant logs three conversations in a week, watches the progress bar reach the
+target, marks a follow-up done, later records a referral and sees it on "Track your wins"."""
+
+import pytest
+
+from courses.models import CoursePage
+from lms import services
+from tests.browser.conftest import login
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def progress(page):
+    bar = page.locator("#week-progress")
+    return int(bar.get_attribute("value")), int(bar.get_attribute("max"))
+
+
+def log_conversation(page, *, setting, who, opener, plan_follow_up=False):
+    form = page.locator("form.log-form")
+    form.get_by_label("Where", exact=True).select_option(setting)
+    form.get_by_label("Who it was with (optional)").fill(who)
+    form.get_by_label("The opener you used (optional)").fill(opener)
+    if plan_follow_up:
+        form.get_by_label("Planned", exact=True).check()
+        form.get_by_label("Follow-up due on (if planned)").fill(page.locator("#id_log-occurred_on").input_value())
+    form.get_by_role("button", name="Save entry").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Entry saved to your practice log.").is_visible()
+
+
+def test_weekly_challenge_journey(page, demo_programme, assert_accessible):
+    user = UserFactory(username="journey", password="journey-pass-2026")
+    course = CoursePage.objects.get(slug="micro-connections")
+    services.enrolment_create(user=user, course=course)
+
+    login(page, "journey", "journey-pass-2026")
+    page.get_by_role("link", name="Weekly challenges: Micro-connections", exact=False).first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Prepare a go-to opener and use it").is_visible()
+    assert progress(page) == (0, 3)
+    assert page.get_by_role("heading", name="Coming up").is_visible()
+    assert_accessible(page)
+
+    # 1. Three entries in the week; the bar fills up to the target.
+    log_conversation(
+        page,
+        setting="canteen",
+        who="a data analyst from Finance",
+        opener="How's your week shaping up so far?",
+        plan_follow_up=True,
+    )
+    assert progress(page) == (1, 3)
+    log_conversation(page, setting="virtual", who="a new starter in IT", opener="Where's everyone joining from today?")
+    assert progress(page) == (2, 3)
+    log_conversation(page, setting="corridor", who="the facilities lead", opener="What's keeping you busy?")
+    # 2. The target is reached.
+    assert progress(page) == (3, 3)
+    assert page.get_by_text("Target met this week").is_visible()
+    assert page.locator(".log-entry").count() == 3
+
+    # 3. The planned follow-up is due today: one click marks it done.
+    follow_ups = page.locator("section[aria-labelledby=follow-ups-heading]")
+    follow_ups.get_by_role("button", name="Mark done").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Follow-up marked as done.").is_visible()
+    assert follow_ups.get_by_text("Nothing due").is_visible()
+
+    # 4. Later, the first conversation leads to a referral.
+    first = page.locator(".log-entry", has_text="a data analyst from Finance")
+    first.get_by_label("Outcome", exact=True).select_option("referral")
+    first.get_by_role("button", name="Update outcome").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Outcome updated: A referral.").is_visible()
+    assert_accessible(page)
+
+    # 5. The wins page shows it.
+    page.get_by_role("link", name="Track your wins").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Track your wins", level=1).is_visible()
+    assert page.get_by_test_id("funnel-logged").inner_text() == "3"
+    assert page.get_by_test_id("funnel-followed-up").inner_text() == "1"
+    assert page.get_by_test_id("funnel-wins").inner_text() == "1"
+    assert page.locator("td[data-outcome=referral]").inner_text() == "1"
+    assert page.locator("svg[role=img]").count() == 3
+    assert_accessible(page)
