@@ -218,6 +218,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # One line per task state change is noise; failures are still logged as warnings/errors.
+    "loggers": {"django_tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")}},
 }
 
 # Cache: Redis where REDIS_URL is set (shared by every app server: throttles, idempotency),
