@@ -36,7 +36,7 @@ def test_missing_or_bad_keys_are_401(header, world):
 
 
 def test_right_prefix_with_a_wrong_secret_is_401(api_key, world):
-    key, raw = api_key
+    _key, raw = api_key
     response = make_client(raw[:-2] + "xx").get("/api/v1/participants/")
     assert response.status_code == 401
 

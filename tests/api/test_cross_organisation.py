@@ -39,7 +39,10 @@ def collection_posts(b):
             {"email": "new.person@example.com", "external_id": b.member.external_id},
             201,
         ),
-        "cohort-list": ({"name": b.cohort.name, "course": str(b.course.translation_key), "start_date": "2026-01-05"}, 201),
+        "cohort-list": (
+            {"name": b.cohort.name, "course": str(b.course.translation_key), "start_date": "2026-01-05"},
+            201,
+        ),
         "enrolment-list": ({"participant": str(b.member.uuid), "cohort": str(b.cohort.uuid)}, 400),
         "enrolment-bulk": ({"items": [{"participant": str(b.member.uuid), "cohort": str(b.cohort.uuid)}]}, 200),
         "webhook-list": ({"url": "https://hooks.example.net/x", "events": ["enrolment.completed"]}, 201),

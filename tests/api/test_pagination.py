@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from lms import services
-from lms.models import Enrolment, EnrolmentStatus
+from lms.models import Enrolment
 from tests.factories import UserFactory
 from tests.factories_api import EnrolmentFactory, MemberFactory, cohort_for
 
@@ -125,7 +125,9 @@ LISTS = ["participants", "cohorts", "enrolments", "completions", "webhooks", "co
 
 
 @pytest.mark.parametrize("resource", LISTS)
-def test_lists_run_a_constant_number_of_queries(resource, token_client, organisation, cohort, django_assert_num_queries):
+def test_lists_run_a_constant_number_of_queries(
+    resource, token_client, organisation, cohort, django_assert_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

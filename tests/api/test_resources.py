@@ -7,7 +7,7 @@ from django.core import mail
 
 from courses.models import ModulePage
 from lms import services
-from lms.models import ChallengeLog, EnrolmentStatus, FollowUp, ModuleProgress, Outcome, OrganisationMember
+from lms.models import ChallengeLog, EnrolmentStatus, FollowUp, ModuleProgress, OrganisationMember, Outcome
 from tests.factories import UserFactory
 from tests.factories_api import EnrolmentFactory, MemberFactory, cohort_for
 
@@ -129,7 +129,11 @@ def test_enrol_withdraw_and_progress(token_client, organisation, mini_programme)
     enrolment = services.enrolment_create(user=member.user, course=mini_programme)
     first = ModulePage.objects.get(slug="first")
     ModuleProgress.objects.create(
-        enrolment=enrolment, module=first, started_at=enrolment.enrolled_at, completed_at=enrolment.enrolled_at, best_score=80
+        enrolment=enrolment,
+        module=first,
+        started_at=enrolment.enrolled_at,
+        completed_at=enrolment.enrolled_at,
+        best_score=80,
     )
     data = token_client.get(f"/api/v1/enrolments/{enrolment_id}/").json()
     assert data["progress"] == {

@@ -41,9 +41,7 @@ def test_schema_validates_and_covers_every_endpoint():
         for method in ("get", "post", "patch", "delete"):
             if hasattr(pattern.callback.view_class, method):
                 assert (path, method) in documented, (path, method)
-    for (path, method), operation in (
-        ((p, m), op) for p, ops in schema["paths"].items() for m, op in ops.items()
-    ):
+    for (path, method), operation in (((p, m), op) for p, ops in schema["paths"].items() for m, op in ops.items()):
         responses = operation["responses"]
         assert {"401", "429"} <= set(responses), (path, method)
         assert operation["security"] == [{"ApiKey": []}]

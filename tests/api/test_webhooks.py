@@ -81,7 +81,7 @@ def test_signed_delivery_retried_after_a_500(loopback, token_client, world, djan
         with django_capture_on_commit_callbacks(execute=True):
             enrolment = enrol(token_client, world)
     assert len(receiver.requests) == 2
-    (first_headers, first_body), (headers, body) = receiver.requests
+    (first_headers, _first_body), (headers, body) = receiver.requests
     assert first_headers["webhook-id"] == headers["webhook-id"]  # the same message, retried
     assert webhooks.verify(hook["secret"], headers, body)
     assert not webhooks.verify(hook["secret"], headers, body + b" ")
@@ -190,3 +190,24 @@ def test_names_resolving_to_private_addresses_are_refused_at_registration_and_de
     webhooks.attempt_delivery(delivery.pk)
     delivery.refresh_from_db()
     assert connects == [] and "private" in delivery.last_error and delivery.status == DeliveryStatus.PENDING
+
+
+def test_the_verification_code_in_docs_api_md_accepts_our_signatures():
+    import re
+    import time
+    from pathlib import Path
+
+    from api.models import new_webhook_secret
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    code = re.search(r"```python\n(.*?def verify_webhook.*?)```", text, re.S).group(1)
+    namespace = {}
+    exec(compile(code, "docs/api.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    secret, body, now = new_webhook_secret(), b'{"type":"enrolment.completed"}', int(time.time())
+    headers = {
+        "webhook-id": "d-1",
+        "webhook-timestamp": str(now),
+        "webhook-signature": webhooks.sign(secret, "d-1", now, body),
+    }
+    assert namespace["verify_webhook"](secret, headers, body)
+    assert not namespace["verify_webhook"](secret, headers, body + b"x")
