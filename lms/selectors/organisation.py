@@ -10,7 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
+from wagtail.models import Page
 
 from courses.models import CoursePage, ModulePage
 
@@ -29,11 +31,19 @@ def cohorts_for_organisation(*, organisation: Organisation) -> QuerySet[Cohort]:
 
 
 def enrolments_for_organisation(*, organisation: Organisation) -> QuerySet[Enrolment]:
-    """Enrolments in the organisation's cohorts, annotated with the participant's member uuid."""
+    """Enrolments in the organisation's cohorts, annotated with the participant's member uuid
+    (``participant_uuid``) and the course's stable id (``course_key``, its translation key).
+
+    Both are correlated subqueries rather than joins, so the database evaluates them only for
+    the rows of the page, after sorting and the limit.
+    """
     member_uuid = OrganisationMember.objects.filter(organisation=organisation, user_id=OuterRef("user_id")).values(
         "uuid"
     )[:1]
-    return Enrolment.objects.filter(cohort__organisation=organisation).annotate(participant_uuid=Subquery(member_uuid))
+    course_key = Page.objects.filter(pk=OuterRef("course_id")).values("translation_key")[:1]
+    return Enrolment.objects.filter(cohort__organisation=organisation).annotate(
+        participant_uuid=Subquery(member_uuid), course_key=Subquery(course_key)
+    )
 
 
 def live_courses() -> QuerySet[CoursePage]:
@@ -64,41 +74,51 @@ def modules_by_course(courses: Iterable[CoursePage]) -> dict[int, list[ModulePag
 
 
 def progress_for_enrolments(rows: list[dict]) -> dict[int, dict]:
-    """Progress of enrolment rows (dicts with ``id`` and ``course_id``) in two queries.
+    """Progress of enrolment rows (dicts with ``id`` and ``course_id``) in two queries, whatever
+    the number of rows or courses.
 
     Returns {enrolment id: {"modules_done", "modules_total", "best_quiz_scores": [{module, best_score}]}}.
     Only live required modules count towards done/total, as for completion.
     """
     from ..models import ModuleProgress
 
-    course_ids = {row["course_id"] for row in rows}
     required: dict[int, set[int]] = defaultdict(set)
     module_keys: dict[int, str] = {}
-    courses = list(CoursePage.objects.filter(pk__in=course_ids).only("id", "path", "depth")) if course_ids else []
-    if courses:
-        course_by_path = {c.path: c.pk for c in courses}
-        modules = _child_modules(courses).values_list("id", "path", "required", "translation_key")
-        for module_id, path, is_required, key in modules:
-            module_keys[module_id] = str(key)
+    module_order: dict[int, str] = {}
+    course_ids = {row["course_id"] for row in rows}
+    if course_ids:
+        # One query: live modules whose parent (path minus one step) is one of the courses.
+        parent_path = Substr("path", 1, Length("path") - CoursePage.steplen)
+        modules = (
+            ModulePage.objects.live()
+            .annotate(parent_path=parent_path)
+            .filter(parent_path__in=Page.objects.filter(pk__in=course_ids).values("path"))
+            .annotate(course_id=Subquery(Page.objects.filter(path=OuterRef("parent_path")).values("pk")[:1]))
+            .values_list("id", "path", "required", "translation_key", "course_id")
+        )
+        for module_id, path, is_required, key, course_id in modules:
+            module_keys[module_id], module_order[module_id] = str(key), path
             if is_required:
-                required[course_by_path[path[: -CoursePage.steplen]]].add(module_id)
+                required[course_id].add(module_id)
     done: dict[int, int] = defaultdict(int)
     scores: dict[int, list] = defaultdict(list)
     course_of = {row["id"]: row["course_id"] for row in rows}
     for enrolment_id, module_id, completed_at, best_score in (
         ModuleProgress.objects.filter(enrolment_id__in=course_of)
-        .order_by("module__path")
+        .order_by()
         .values_list("enrolment_id", "module_id", "completed_at", "best_score")
     ):
         if completed_at is not None and module_id in required[course_of[enrolment_id]]:
             done[enrolment_id] += 1
         if best_score is not None and module_id in module_keys:
-            scores[enrolment_id].append({"module": module_keys[module_id], "best_score": best_score})
+            scores[enrolment_id].append((module_order[module_id], module_keys[module_id], best_score))
     return {
         enrolment_id: {
             "modules_done": done[enrolment_id],
             "modules_total": len(required[course_id]),
-            "best_quiz_scores": scores[enrolment_id],
+            "best_quiz_scores": [
+                {"module": key, "best_score": score} for _, key, score in sorted(scores[enrolment_id])
+            ],
         }
         for enrolment_id, course_id in course_of.items()
     }
