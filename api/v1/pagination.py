@@ -60,11 +60,17 @@ def decode_cursor(raw: str, model, keyset: Sequence[str]) -> list:
 
 
 def after(keyset: Sequence[str], values: Sequence) -> Q:
-    """Rows strictly after ``values`` in ascending ``keyset`` order."""
+    """Rows strictly after ``values`` in ascending ``keyset`` order.
+
+    ``a > x OR (a = x AND b > y)``, plus the redundant ``a >= x`` that lets the database start
+    an index range scan at the cursor instead of filtering from the first row.
+    """
     condition = Q()
     for index in range(len(keyset) - 1, -1, -1):
         here = Q(**{f"{keyset[index]}__gt": values[index]})
         condition = here if index == len(keyset) - 1 else here | (Q(**{keyset[index]: values[index]}) & condition)
+    if len(keyset) > 1:
+        condition = Q(**{f"{keyset[0]}__gte": values[0]}) & condition
     return condition
 
 
