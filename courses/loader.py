@@ -21,10 +21,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.documents import get_document_model
-from wagtail.models import Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 from wagtail.utils.file import hash_filelike
 
 from .models import CourseIndexPage, CoursePage, HomePage, LoadedContent, ModulePage
@@ -97,7 +99,7 @@ class ProgrammeLoader:
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
         existing = HomePage.objects.first()
         if existing is None:
-            root = Page.get_first_root_node()
+            root = self._root()
             title = self.data.get("site", {}).get("title", "Micro-connections Academy")
             intro = self.data.get("site", {}).get("intro", "")
             # Wagtail's initial migration creates a placeholder at slug "home"; move it aside.
@@ -122,6 +124,16 @@ class ProgrammeLoader:
             site.root_page = existing
             site.save()
         return existing
+
+    @staticmethod
+    def _root() -> Page:
+        """The tree root; recreated (with the default locale) if a database flush removed it."""
+        root = Page.get_first_root_node()
+        if root is None:
+            code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+            locale, _ = Locale.objects.get_or_create(language_code=code)
+            root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+        return root
 
     def _upsert(self, *, key, parent, model, slug, fields):
         content_hash = _hash(fields)
@@ -231,6 +243,8 @@ class ProgrammeLoader:
         existing = Document.objects.filter(file_hash=digest).first()
         if existing:
             return existing
+        if Collection.get_first_root_node() is None:
+            Collection.add_root(name="Root")
         with path.open("rb") as fh:
             document = Document(title=title)
             document.file.save(path.name, File(fh), save=False)

@@ -47,10 +47,21 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    # Playwright's wait_for_function evaluates strings in the page, which the site's strict CSP
+    # forbids; journeys bypass CSP, and test_pages_satisfy_the_content_security_policy uses
+    # the `strict_page` fixture, which enforces it.
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
     context.close()
 
 

@@ -42,3 +42,19 @@ def test_module_navigation_moves_between_modules(page, demo_programme):
     assert second_title != first_title
     page.locator("a[rel=prev]").click()
     assert page.get_by_role("heading", level=1).inner_text() == first_title
+
+
+def test_pages_satisfy_the_content_security_policy(strict_page, demo_programme):
+    page = strict_page
+    refused = []
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on("pageerror", lambda exc: refused.append(str(exc)))
+    page.goto("/")
+    page.locator(".card-grid a", has_text="Stress").first.click()
+    page.locator(".module-list a").last.click()
+    page.wait_for_load_state("load")
+    page.goto("/accounts/login/")
+    assert refused == []
+    assert "script-src 'self'" in page.evaluate(
+        "fetch(location.href).then(r => r.headers.get('content-security-policy'))"
+    )
