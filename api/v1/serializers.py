@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from api.models import WebhookEvent
 from lms.models import EnrolmentSource, EnrolmentStatus, Outcome
+from lms.selectors.organisation import parse_quiz_scores
 
 MAX_BULK_ITEMS = 500
 
@@ -110,10 +111,18 @@ def completion_json(row: dict) -> dict:
     }
 
 
-def enrolment_json(row: dict, progress: dict) -> dict:
+# Enrolment rows add the progress annotations of ``enrolments_with_progress``.
+ENROLMENT_PROGRESS_COLUMNS = (*ENROLMENT_COLUMNS, "modules_done", "modules_total", "quiz_scores")
+
+
+def enrolment_json(row: dict) -> dict:
     out = completion_json(row)
     out["source"] = row["source"]
-    out["progress"] = progress
+    out["progress"] = {
+        "modules_done": row["modules_done"],
+        "modules_total": row["modules_total"],
+        "best_quiz_scores": parse_quiz_scores(row["quiz_scores"]),
+    }
     return out
 
 

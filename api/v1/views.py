@@ -280,15 +280,14 @@ class EnrolmentMixin:
     def scoped_queryset(self):
         return selectors.enrolments_for_organisation(organisation=self.organisation)
 
-    def rows_json(self, rows: list[dict]) -> list[dict]:
-        progress = selectors.progress_for_enrolments(rows)
-        return [s.enrolment_json(row, progress[row["id"]]) for row in rows]
+    def with_progress(self):
+        return selectors.enrolments_with_progress(organisation=self.organisation)
 
     def one_json(self, **filters) -> dict:
-        row = self.get_queryset().filter(**filters).values(*s.ENROLMENT_COLUMNS).first()
+        row = self.with_progress().filter(**filters).values(*s.ENROLMENT_PROGRESS_COLUMNS).first()
         if row is None:
             raise exceptions.NotFound("No such object for this organisation.")
-        return self.rows_json([row])[0]
+        return s.enrolment_json(row)
 
     def enrol(self, data) -> tuple[int, dict]:
         """Enrol one participant in one cohort; (HTTP status, enrolment json). Raises API errors."""
@@ -326,9 +325,9 @@ class EnrolmentListCreate(EnrolmentMixin, ApiView):
 
     @list_schema(s.EnrolmentOut)
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset()).values(*s.ENROLMENT_COLUMNS)
+        queryset = self.filter_queryset(self.with_progress()).values(*s.ENROLMENT_PROGRESS_COLUMNS)
         page = KeysetPage(request, queryset, ("enrolled_at", "id"))
-        return Response({"next": page.next_link, "results": self.rows_json(page.rows)})
+        return Response({"next": page.next_link, "results": [s.enrolment_json(row) for row in page.rows]})
 
     @extend_schema(
         request=s.EnrolmentCreateIn,

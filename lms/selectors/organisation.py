@@ -6,18 +6,27 @@ catalogue (live courses) is shared by all.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import uuid
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Length, Substr
+from django.db.models import Aggregate, Count, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Length, Substr
 from django.utils import timezone
 from wagtail.models import Page
 
 from courses.models import CoursePage, ModulePage
 
 from .. import weeks
-from ..models import ChallengeLog, Cohort, Enrolment, FollowUp, Organisation, OrganisationMember, Outcome
+from ..models import (
+    ChallengeLog,
+    Cohort,
+    Enrolment,
+    FollowUp,
+    ModuleProgress,
+    Organisation,
+    OrganisationMember,
+    Outcome,
+)
 
 MAX_STATS_WEEKS = 52
 
@@ -73,55 +82,76 @@ def modules_by_course(courses: Iterable[CoursePage]) -> dict[int, list[ModulePag
     return out
 
 
-def progress_for_enrolments(rows: list[dict]) -> dict[int, dict]:
-    """Progress of enrolment rows (dicts with ``id`` and ``course_id``) in two queries, whatever
-    the number of rows or courses.
+class _JoinedText(Aggregate):
+    """``STRING_AGG(expr, ',')`` on PostgreSQL, ``GROUP_CONCAT(expr, ',')`` elsewhere."""
 
-    Returns {enrolment id: {"modules_done", "modules_total", "best_quiz_scores": [{module, best_score}]}}.
-    Only live required modules count towards done/total, as for completion.
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def _as_text(expression):
+    return Cast(expression, output_field=TextField())
+
+
+def enrolments_with_progress(*, organisation: Organisation) -> QuerySet[Enrolment]:
+    """``enrolments_for_organisation`` plus progress, as per-row subqueries (one query in all):
+
+    * ``modules_done``: live required modules completed;
+    * ``modules_total``: live required modules of the course (the completion rule's set);
+    * ``quiz_scores``: ``"path:module key:best score"`` joined by commas (see ``parse_quiz_scores``).
     """
-    from ..models import ModuleProgress
-
-    required: dict[int, set[int]] = defaultdict(set)
-    module_keys: dict[int, str] = {}
-    module_order: dict[int, str] = {}
-    course_ids = {row["course_id"] for row in rows}
-    if course_ids:
-        # One query: live modules whose parent (path minus one step) is one of the courses.
-        parent_path = Substr("path", 1, Length("path") - CoursePage.steplen)
-        modules = (
-            ModulePage.objects.live()
-            .annotate(parent_path=parent_path)
-            .filter(parent_path__in=Page.objects.filter(pk__in=course_ids).values("path"))
-            .annotate(course_id=Subquery(Page.objects.filter(path=OuterRef("parent_path")).values("pk")[:1]))
-            .values_list("id", "path", "required", "translation_key", "course_id")
+    progress = ModuleProgress.objects.filter(enrolment_id=OuterRef("id"), module__live=True).order_by()
+    done = (
+        progress.filter(completed_at__isnull=False, module__required=True)
+        .values("enrolment_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    scores = (
+        progress.filter(best_score__isnull=False)
+        .values("enrolment_id")
+        .annotate(
+            joined=_JoinedText(
+                Concat(
+                    "module__path",
+                    Value(":"),
+                    _as_text("module__translation_key"),
+                    Value(":"),
+                    _as_text("best_score"),
+                    output_field=TextField(),
+                )
+            )
         )
-        for module_id, path, is_required, key, course_id in modules:
-            module_keys[module_id], module_order[module_id] = str(key), path
-            if is_required:
-                required[course_id].add(module_id)
-    done: dict[int, int] = defaultdict(int)
-    scores: dict[int, list] = defaultdict(list)
-    course_of = {row["id"]: row["course_id"] for row in rows}
-    for enrolment_id, module_id, completed_at, best_score in (
-        ModuleProgress.objects.filter(enrolment_id__in=course_of)
+        .values("joined")
+    )
+    course_path = Page.objects.filter(pk=OuterRef(OuterRef("course_id"))).values("path")[:1]
+    total = (
+        ModulePage.objects.live()
+        .filter(required=True)
+        .annotate(parent_path=Substr("path", 1, Length("path") - CoursePage.steplen))
+        .filter(parent_path=Subquery(course_path))
         .order_by()
-        .values_list("enrolment_id", "module_id", "completed_at", "best_score")
-    ):
-        if completed_at is not None and module_id in required[course_of[enrolment_id]]:
-            done[enrolment_id] += 1
-        if best_score is not None and module_id in module_keys:
-            scores[enrolment_id].append((module_order[module_id], module_keys[module_id], best_score))
-    return {
-        enrolment_id: {
-            "modules_done": done[enrolment_id],
-            "modules_total": len(required[course_id]),
-            "best_quiz_scores": [
-                {"module": key, "best_score": score} for _, key, score in sorted(scores[enrolment_id])
-            ],
-        }
-        for enrolment_id, course_id in course_of.items()
-    }
+        .values("required")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return enrolments_for_organisation(organisation=organisation).annotate(
+        modules_done=Coalesce(Subquery(done), 0),
+        modules_total=Coalesce(Subquery(total), 0),
+        quiz_scores=Subquery(scores),
+    )
+
+
+def parse_quiz_scores(joined: str | None) -> list[dict]:
+    """``quiz_scores`` → [{"module": key, "best_score": n}] in the course's module order."""
+    if not joined:
+        return []
+    entries = sorted(part.split(":") for part in joined.split(","))
+    return [{"module": str(uuid.UUID(key)), "best_score": int(score)} for _, key, score in entries]
 
 
 def cohort_challenge_stats(*, cohort: Cohort) -> list[dict]:
