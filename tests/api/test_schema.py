@@ -12,7 +12,6 @@ from django.db import close_old_connections
 from django.urls import reverse
 
 from api.v1 import urls as api_urls
-from api.v1.serializers import ProblemOut  # noqa: F401  (the problem shape is a schema component)
 
 pytestmark = pytest.mark.django_db
 
