@@ -45,10 +45,12 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
 
 
 def _claim(request, key: str, fingerprint: str) -> IdempotencyRecord | HttpResponse:
-    """Insert the record, or return the response to replay."""
+    """Insert the record, or return the response to replay. Expired records of the key go."""
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(api_key=request.auth, key=key, fingerprint=fingerprint)
+            record = IdempotencyRecord.objects.create(api_key=request.auth, key=key, fingerprint=fingerprint)
+        IdempotencyRecord.objects.filter(api_key=request.auth, created_at__lt=timezone.now() - TTL).delete()
+        return record
     except IntegrityError:
         pass
     record = IdempotencyRecord.objects.get(api_key=request.auth, key=key)

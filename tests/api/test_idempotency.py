@@ -107,3 +107,10 @@ def test_concurrent_requests_with_the_same_key_create_one_object(organisation, m
     assert responses[0].json() == responses[1].json()
     assert sum(r.has_header("Idempotent-Replayed") for r in responses) == 1
     assert OrganisationMember.objects.filter(organisation=organisation).count() == 1
+
+
+def test_expired_records_are_purged(token_client, organisation):
+    token_client.post("/api/v1/participants/", {"email": "old@example.com"}, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    IdempotencyRecord.objects.update(created_at=IdempotencyRecord.objects.get().created_at - timedelta(hours=25))
+    token_client.post("/api/v1/participants/", {"email": "new@example.com"}, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
