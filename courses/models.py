@@ -79,6 +79,12 @@ class CoursePage(Page):
         validators=[MinValueValidator(0)],
         help_text="Programme hours printed on certificates.",
     )
+    certificate_validity_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="Months a certificate stays valid; leave empty for no expiry.",
+    )
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     self_enrol = models.BooleanField(default=True, help_text="Participants may enrol themselves.")
     source_credit = models.CharField(
@@ -91,6 +97,7 @@ class CoursePage(Page):
         FieldPanel("intro"),
         FieldPanel("learning_outcomes"),
         FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("programme_hours")]),
+        FieldPanel("certificate_validity_months"),
         FieldPanel("image"),
         FieldPanel("source_credit"),
     ]

@@ -5,3 +5,6 @@ class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "lms"
     verbose_name = "Learning records"
+
+    def ready(self):
+        from .certificates import receivers  # noqa: F401  (connects the certificate receivers)

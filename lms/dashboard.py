@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 SECTIONS: list[str] = [
     "lms.views.participant.courses_section",
+    "lms.views.certificates.certificates_section",
 ]
 
 

@@ -62,6 +62,10 @@ def percent(fraction: Fraction) -> int:
 
 def validate_answers(served: list[dict], questions: dict[str, Question], answers: dict[str, list[str]]) -> None:
     """Raise AnswerError unless ``answers`` answers exactly the served questions with served options."""
+    if not isinstance(answers, dict) or not all(
+        isinstance(chosen, list) and all(isinstance(option, str) for option in chosen) for chosen in answers.values()
+    ):
+        raise AnswerError("The answers are malformed.")
     served_ids = [entry["q"] for entry in served]
     unknown = set(answers) - set(served_ids)
     if unknown:

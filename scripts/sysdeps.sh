@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Checks (and on Debian as root, installs) the system packages the project needs.
-#   pdf:     Pango and HarfBuzz for WeasyPrint, plus the DejaVu fonts certificates use.
+#   pdf:     Pango and HarfBuzz for WeasyPrint, the DejaVu fonts, and poppler-utils (pdftoppm:
+#            the certificate tests render PDF pages to images to decode the QR code).
 #   browser: Debian's Chromium for the Playwright browser tests (never a downloaded browser).
 set -euo pipefail
 what=${1:?usage: sysdeps.sh pdf|browser}
 
 case "$what" in
   pdf)
-    packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+    packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
     have() { ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' \
-             && ldconfig -p | grep -q 'libharfbuzz-subset.so' && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; }
+             && ldconfig -p | grep -q 'libharfbuzz-subset.so' && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+             && command -v pdftoppm >/dev/null; }
     ;;
   browser)
     packages="chromium"

@@ -249,3 +249,17 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 HEALTHZ_MAX_TASK_AGE_SECONDS = int(os.environ.get("HEALTHZ_MAX_TASK_AGE_SECONDS", "300"))
+# --- Certificates (lms/certificates; docs/certificates.md) -----------------------------------
+# PDFs live in their own private storage, never under the public /media/. In production point
+# this alias at an S3-compatible backend with a private bucket (e.g. django-storages).
+STORAGES["certificates"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(Path(os.environ.get("CERTIFICATES_ROOT", BASE_DIR / "private" / "certificates")))},
+}
+# Absolute origin printed in certificates and their QR codes (the public verification page);
+# empty means WAGTAILADMIN_BASE_URL.
+CERTIFICATE_BASE_URL = os.environ.get("CERTIFICATE_BASE_URL", "")
+CERTIFICATE_SERIAL_PREFIX = os.environ.get("CERTIFICATE_SERIAL_PREFIX", "MC")
+CERTIFICATE_RENDER_TIMEOUT = int(os.environ.get("CERTIFICATE_RENDER_TIMEOUT", "30"))  # seconds, in the worker
+CERTIFICATE_MAX_ATTEMPTS = 5  # automatic retries with backoff; `manage.py issue_certificates` retries beyond
+CERTIFICATE_VERIFY_RATE = (30, 60)  # verification requests per client address: 30 per 60 seconds

@@ -1,3 +1,4 @@
+from .certificate import Certificate, CertificateSerialCounter, CertificateSettings, CertificateStatus
 from .challenge import ChallengeLog, FollowUp, Outcome, Setting
 from .cohort import Cohort, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
@@ -6,6 +7,10 @@ from .quiz import AttemptStatus, QuizAttempt
 
 __all__ = [
     "AttemptStatus",
+    "Certificate",
+    "CertificateSerialCounter",
+    "CertificateSettings",
+    "CertificateStatus",
     "ChallengeLog",
     "Cohort",
     "Enrolment",

@@ -20,25 +20,35 @@ def _touch(enrolment: Enrolment, now) -> None:
     Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
 
 
-def module_open(*, enrolment: Enrolment, module) -> ModuleProgress:
-    """Mark a module started (idempotent). Completed enrolments can revisit without changes."""
+def module_open(*, enrolment: Enrolment, module) -> ModuleProgress | None:
+    """Mark a module started (idempotent).
+
+    Completed enrolments are read-only: they revisit without changes, so this returns their
+    existing record, or None for a module they never opened (e.g. one added after completion).
+    """
     _check_module(enrolment, module)
     now = timezone.now()
     progress = ModuleProgress.objects.filter(enrolment=enrolment, module=module).first()
+    if enrolment.status == EnrolmentStatus.COMPLETED:
+        return progress
     if progress is None:
         try:
             with transaction.atomic():
                 progress = ModuleProgress.objects.create(enrolment=enrolment, module=module, started_at=now)
         except IntegrityError:
             progress = ModuleProgress.objects.get(enrolment=enrolment, module=module)
-    if enrolment.status == EnrolmentStatus.ACTIVE:
-        _touch(enrolment, now)
+    _touch(enrolment, now)
     return progress
 
 
-def module_confirm_read(*, enrolment: Enrolment, module) -> ModuleProgress:
-    """The participant confirms reading the module; completes it if its quiz is passed (or absent)."""
+def module_confirm_read(*, enrolment: Enrolment, module) -> ModuleProgress | None:
+    """The participant confirms reading the module; completes it if its quiz is passed (or absent).
+
+    On a completed (read-only) enrolment this records nothing and returns the existing record.
+    """
     progress = module_open(enrolment=enrolment, module=module)
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        return progress
     with transaction.atomic():
         progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
         if progress.read_confirmed_at is None:
@@ -55,9 +65,11 @@ def evaluate_module(*, progress: ModuleProgress, module) -> bool:
     quiz_ok = not module.has_quiz or progress.quiz_passed_at is not None
     if progress.read_confirmed_at is None or not quiz_ok:
         return False
+    # Lock the enrolment first: two modules completed at the same moment (two tabs) would
+    # otherwise each miss the other's completion and the course would never complete.
+    enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=progress.enrolment_id)
     progress.completed_at = timezone.now()
     progress.save(update_fields=["completed_at"])
-    enrolment = Enrolment.objects.select_related("course").get(pk=progress.enrolment_id)
     if enrolment.status == EnrolmentStatus.ACTIVE:
         enrolment_complete_if_done(enrolment=enrolment)
     return True

@@ -36,6 +36,14 @@ def attempts_left(*, module, used: int) -> int | None:
     return max(0, module.quiz_max_attempts - used)
 
 
+def _still_answerable(served: list[dict], questions: dict[str, grading.Question]) -> bool:
+    for entry in served:
+        question = questions.get(entry["q"])
+        if question is None or not set(entry["o"]) <= {o.id for o in question.options}:
+            return False
+    return True
+
+
 def _submitted_count(enrolment, module) -> int:
     return QuizAttempt.objects.filter(enrolment=enrolment, module=module, status=AttemptStatus.SUBMITTED).count()
 
@@ -50,15 +58,20 @@ def quiz_attempt_start(*, enrolment: Enrolment, module, rng: random.Random | Non
         raise QuizError(str(exc)) from None
     if not module.has_quiz:
         raise QuizError("This module has no quiz.")
+    questions = questions_of(module)
     open_attempt = QuizAttempt.objects.filter(enrolment=enrolment, module=module, status=AttemptStatus.STARTED).first()
     if open_attempt is not None:
-        return open_attempt
+        if _still_answerable(open_attempt.served, questions):
+            return open_attempt
+        # The quiz was edited since this attempt was served (a question or option removed):
+        # it could never be submitted, so drop it (nothing was recorded) and serve afresh.
+        open_attempt.delete()
     # Retaking after a pass is allowed, within the limit, to improve the best score.
     module_open(enrolment=enrolment, module=module)
     used = _submitted_count(enrolment, module)
     if attempts_left(module=module, used=used) == 0:
         raise QuizError("You have used all your attempts at this quiz.")
-    served = grading.serve(list(questions_of(module).values()), shuffle=module.quiz_shuffle, rng=rng)
+    served = grading.serve(list(questions.values()), shuffle=module.quiz_shuffle, rng=rng)
     try:
         with transaction.atomic():
             return QuizAttempt.objects.create(
@@ -84,6 +97,8 @@ def quiz_attempt_submit(
     record nothing.
     """
     module = module or attempt.module
+    if module.pk != attempt.module_id:
+        raise QuizError("This attempt belongs to another quiz.")
     with transaction.atomic():
         locked = QuizAttempt.objects.select_for_update().select_related("enrolment").get(pk=attempt.pk)
         if locked.status == AttemptStatus.SUBMITTED:

@@ -1,13 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from .. import selectors
 from ..dashboard import sections_for
+from ..selectors import learning as learning_selectors
 
 
 def courses_section(request):
-    enrolments = list(selectors.enrolments_for_user(user=request.user)[:100])
-    return {"template": "lms/dashboard/_courses.html", "order": 10, "enrolments": enrolments}
+    """Active courses with progress, continue link and best scores; completed courses apart."""
+    data = learning_selectors.dashboard(user=request.user)
+    return {"template": "lms/dashboard/_courses.html", "order": 10, "active": data.active, "completed": data.completed}
 
 
 @login_required

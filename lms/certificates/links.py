@@ -1,0 +1,33 @@
+"""Absolute links printed on and offered with a certificate."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from .conf import setting
+
+LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
+
+
+def verification_url(certificate) -> str:
+    """The public verification page, on ``CERTIFICATE_BASE_URL`` or ``WAGTAILADMIN_BASE_URL``."""
+    path = reverse("lms:certificate_verify", kwargs={"code": certificate.verification_code})
+    base = setting("CERTIFICATE_BASE_URL") or getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+    return base.rstrip("/") + path
+
+
+def linkedin_url(certificate, issuer: str) -> str:
+    """LinkedIn's public "add certification" link, pre-filled from the certificate."""
+    params = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate.course_title,
+        "organizationName": issuer,
+        "issueYear": certificate.issued_on.year,
+        "issueMonth": certificate.issued_on.month,
+        "certUrl": verification_url(certificate),
+        "certId": certificate.serial,
+    }
+    if certificate.expires_on:
+        params.update(expirationYear=certificate.expires_on.year, expirationMonth=certificate.expires_on.month)
+    return f"{LINKEDIN_ADD_URL}?{urlencode(params)}"

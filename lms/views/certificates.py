@@ -1,0 +1,124 @@
+"""Certificate pages: the /learn/ section, downloads, and the public verification page."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from ..certificates.conf import setting
+from ..certificates.links import linkedin_url, verification_url
+from ..models import CertificateSettings, CertificateStatus
+from ..selectors import certificates as selectors
+from ..services.certificates import normalise_code
+
+SECTION_LIMIT = 50
+
+
+def certificates_section(request):
+    """The "My certificates" section of /learn/ (two queries whatever the number of certificates)."""
+    certificates = list(selectors.certificates_for_user(user=request.user)[:SECTION_LIMIT])
+    if not certificates:
+        return None
+    issuer = CertificateSettings.for_request(request).issuer_name
+    rows = [
+        {
+            "certificate": c,
+            "verify_url": verification_url(c),
+            "linkedin_url": linkedin_url(c, issuer) if c.status == CertificateStatus.ISSUED else "",
+        }
+        for c in certificates
+    ]
+    return {"template": "lms/dashboard/_certificates.html", "order": 20, "rows": rows}
+
+
+@login_required
+@require_GET
+def download(request, uuid):
+    """Serve the stored PDF (never re-rendered). Holder, the cohort's trainers and staff; else 404."""
+    certificate = get_object_or_404(selectors.certificates_downloadable_by(user=request.user), uuid=uuid)
+    response = FileResponse(
+        certificate.pdf.open("rb"), as_attachment=True, filename=certificate.filename, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _client_address(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it
+    # (configure the proxy to set REMOTE_ADDR, e.g. gunicorn --forwarded-allow-ips).
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def throttled(request) -> bool:
+    """Fixed-window limit per client address, kept in Django's cache."""
+    limit, window = setting("CERTIFICATE_VERIFY_RATE")
+    key = f"lms:cert-verify:{_client_address(request)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def _too_many(request):
+    window = setting("CERTIFICATE_VERIFY_RATE")[1]
+    response = render(request, "lms/certificates/verify_throttled.html", {"window": window}, status=429)
+    response["Retry-After"] = str(window)
+    return response
+
+
+def _not_found(request, code: str = ""):
+    return render(request, "lms/certificates/verify_not_found.html", {"code": code}, status=404)
+
+
+@require_GET
+def verify_lookup(request):
+    """A form to type a code; submits to the verification page."""
+    if throttled(request):
+        return _too_many(request)
+    raw = request.GET.get("code", "")
+    if not raw:
+        return render(request, "lms/certificates/verify_lookup.html")
+    code = normalise_code(raw)
+    if not code:
+        return _not_found(request, raw[:40])
+    return redirect("lms:certificate_verify", code=code)
+
+
+@require_GET
+def verify(request, code: str):
+    """Public: name, course, date, issuer and status. Nothing else."""
+    if throttled(request):
+        return _too_many(request)
+    canonical = normalise_code(code)
+    if canonical and canonical != code:
+        return redirect("lms:certificate_verify", code=canonical)
+    certificate = selectors.certificate_for_verification(code=canonical)
+    if certificate is None:
+        return _not_found(request, code[:40])
+    replacement = None
+    if certificate.status == CertificateStatus.SUPERSEDED:
+        state = "superseded"
+        replacement = selectors.current_replacement(certificate=certificate)
+    elif certificate.status == CertificateStatus.REVOKED:
+        state = "revoked"
+    elif certificate.is_expired:
+        state = "expired"
+    else:
+        state = "valid"
+    context = {
+        "certificate": certificate,
+        "state": state,
+        "issuer": CertificateSettings.for_request(request).issuer_name,
+        "replacement_url": (
+            reverse("lms:certificate_verify", kwargs={"code": replacement.verification_code}) if replacement else ""
+        ),
+    }
+    response = render(request, "lms/certificates/verify.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "no-store"
+    return response
