@@ -2,7 +2,7 @@
 
 import django_filters
 
-from lms.models import Cohort, Enrolment, EnrolmentStatus, OrganisationMember
+from lms.models import Certificate, Cohort, Enrolment, EnrolmentStatus, OrganisationMember
 
 
 class ParticipantFilter(django_filters.FilterSet):
@@ -32,6 +32,21 @@ class EnrolmentFilter(django_filters.FilterSet):
     class Meta:
         model = Enrolment
         fields = ["status", "cohort", "participant", "course"]
+
+    def filter_participant(self, queryset, name, value):
+        return queryset.filter(participant_uuid=value)
+
+
+class CertificateFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[("issued", "Issued"), ("revoked", "Revoked"), ("superseded", "Superseded")]
+    )
+    participant = django_filters.UUIDFilter(method="filter_participant", help_text="A participant id.")
+    enrolment = django_filters.UUIDFilter(field_name="enrolment__uuid", help_text="An enrolment id.")
+
+    class Meta:
+        model = Certificate
+        fields = ["status", "participant", "enrolment"]
 
     def filter_participant(self, queryset, name, value):
         return queryset.filter(participant_uuid=value)

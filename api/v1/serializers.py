@@ -124,6 +124,22 @@ def enrolment_json(row: dict) -> dict:
     return out
 
 
+def certificate_json(certificate) -> dict:
+    from lms.certificates.links import verification_url
+
+    return {
+        "id": str(certificate.uuid),
+        "serial": certificate.serial,
+        "status": certificate.status,
+        "verify_url": verification_url(certificate),
+        "enrolment": str(certificate.enrolment.uuid),
+        "participant": str(certificate.participant_uuid) if certificate.participant_uuid else None,
+        "issued_at": ts(certificate.rendered_at or certificate.created_at),
+        "expires_at": day(certificate.expires_on),
+        "revoked_at": ts(certificate.revoked_at),
+    }
+
+
 def delivery_json(delivery) -> dict:
     return {
         "id": str(delivery.uuid),
@@ -333,6 +349,18 @@ class DeliveryOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
     payload = serializers.DictField()
+
+
+class CertificateOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    serial = serializers.CharField()
+    status = serializers.ChoiceField(choices=["issued", "revoked", "superseded"])
+    verify_url = serializers.URLField(help_text="The public verification page.")
+    enrolment = serializers.UUIDField()
+    participant = serializers.UUIDField(allow_null=True)
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateField(allow_null=True, help_text="Valid until the end of this date; null: no expiry.")
+    revoked_at = serializers.DateTimeField(allow_null=True)
 
 
 class FieldErrorOut(serializers.Serializer):

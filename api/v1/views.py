@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -17,12 +18,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from api.models import WebhookDelivery, WebhookEndpoint
 from courses.models import CoursePage
-from lms.models import Cohort, Enrolment, EnrolmentSource, OrganisationMember
+from lms.models import Certificate, Cohort, Enrolment, EnrolmentSource, OrganisationMember
 from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
 from lms.services import participants as participant_services
@@ -502,6 +503,65 @@ class WebhookDeliveries(WebhookMixin, ApiView):
         endpoint = self.lookup(uuid=id)
         page = KeysetPage(request, WebhookDelivery.objects.filter(endpoint=endpoint), ("created_at", "id"))
         return Response({"next": page.next_link, "results": [s.delivery_json(d) for d in page.rows]})
+
+
+# --- Certificates ---------------------------------------------------------------------------------
+
+
+class PDFRenderer(BaseRenderer):
+    """Lets clients ask for ``application/pdf``; errors on such requests still go out as JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+class CertificateMixin:
+    model = Certificate
+
+    def scoped_queryset(self):
+        return selectors.certificates_for_organisation(organisation=self.organisation)
+
+
+class CertificateList(CertificateMixin, ApiView):
+    is_list = True
+    filterset_class = filters.CertificateFilter
+
+    @list_schema(s.CertificateOut)
+    def get(self, request):
+        page = KeysetPage(request, self.filter_queryset(self.get_queryset()), ("created_at", "id"))
+        return Response({"next": page.next_link, "results": [s.certificate_json(c) for c in page.rows]})
+
+
+class CertificateDetail(CertificateMixin, ApiView):
+    @extend_schema(responses={200: s.CertificateOut})
+    def get(self, request, id):
+        return Response(s.certificate_json(self.lookup(uuid=id)))
+
+
+class CertificatePdf(CertificateMixin, ApiView):
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, "The certificate as issued.")},
+        description="The stored PDF, exactly as issued (never re-rendered). 409 while it is still being rendered.",
+    )
+    def get(self, request, id):
+        certificate = self.lookup(uuid=id)
+        if not certificate.pdf:
+            raise problems.Conflict("The certificate is not rendered yet; retry in a minute.")
+        return FileResponse(
+            certificate.pdf.open("rb"),
+            as_attachment=True,
+            filename=certificate.filename,
+            content_type="application/pdf",
+        )
 
 
 def not_found(request, *args, **kwargs):

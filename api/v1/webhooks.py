@@ -274,7 +274,9 @@ def certificate_data(certificate_id: int) -> dict:
     certificate = model.objects.filter(pk=certificate_id).first()
     if certificate is None:
         return {}
-    return {"id": str(certificate.uuid), "serial": getattr(certificate, "serial", "")}
+    from lms.certificates.links import verification_url
+
+    return {"id": str(certificate.uuid), "serial": certificate.serial, "verify_url": verification_url(certificate)}
 
 
 def _on_participant_deactivated(sender, *, user_id, organisation_id, occurred_at, **kwargs):

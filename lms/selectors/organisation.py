@@ -19,6 +19,8 @@ from courses.models import CoursePage, ModulePage
 
 from .. import weeks
 from ..models import (
+    Certificate,
+    CertificateStatus,
     ChallengeLog,
     Cohort,
     Enrolment,
@@ -53,6 +55,19 @@ def enrolments_for_organisation(*, organisation: Organisation) -> QuerySet[Enrol
     course_key = Page.objects.filter(pk=OuterRef("course_id")).values("translation_key")[:1]
     return Enrolment.objects.filter(cohort__organisation=organisation).annotate(
         participant_uuid=Subquery(member_uuid), course_key=Subquery(course_key)
+    )
+
+
+def certificates_for_organisation(*, organisation: Organisation) -> QuerySet[Certificate]:
+    """Certificates of enrolments in the organisation's cohorts; pending ones (no PDF yet) are left out."""
+    member_uuid = OrganisationMember.objects.filter(
+        organisation=organisation, user_id=OuterRef("enrolment__user_id")
+    ).values("uuid")[:1]
+    return (
+        Certificate.objects.filter(enrolment__cohort__organisation=organisation)
+        .exclude(status=CertificateStatus.PENDING)
+        .select_related("enrolment")
+        .annotate(participant_uuid=Subquery(member_uuid))
     )
 
 

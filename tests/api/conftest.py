@@ -64,7 +64,35 @@ def org_world(organisation, course):
     cohort = cohort_for(organisation, course)
     enrolment = EnrolmentFactory(user=member.user, course=course, cohort=cohort)
     webhook = WebhookEndpointFactory(organisation=organisation)
-    return SimpleNamespace(member=member, cohort=cohort, enrolment=enrolment, webhook=webhook, course=course)
+    certificate = issued_certificate(enrolment)
+    return SimpleNamespace(
+        member=member, cohort=cohort, enrolment=enrolment, webhook=webhook, course=course, certificate=certificate
+    )
+
+
+def issued_certificate(enrolment):
+    """An issued certificate with a (fake) stored PDF, without running WeasyPrint."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+
+    from lms.models import Certificate, CertificateStatus
+
+    certificate = Certificate(
+        enrolment=enrolment,
+        serial=f"TEST-{enrolment.pk:05d}",
+        verification_code=f"code{enrolment.pk:028d}",
+        status=CertificateStatus.ISSUED,
+        issued_on=dt.date(2026, 3, 20),
+        expires_on=dt.date(2028, 3, 20),
+        holder_name="Holder",
+        course_title="Course",
+        completed_on=dt.date(2026, 3, 20),
+        programme_hours=1,
+    )
+    certificate.pdf.save(f"{enrolment.pk}.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
+    certificate.save()
+    return certificate
 
 
 @pytest.fixture

@@ -59,12 +59,13 @@ def b_object_id(resource, b):
         "cohorts": b.cohort.uuid,
         "enrolments": b.enrolment.uuid,
         "webhooks": b.webhook.uuid,
+        "certificates": b.certificate.uuid,
         "courses": b.course.translation_key,
     }[resource]
 
 
 def b_ids(b):
-    return {str(b.member.uuid), str(b.cohort.uuid), str(b.enrolment.uuid), str(b.webhook.uuid)}
+    return {str(b.member.uuid), str(b.cohort.uuid), str(b.enrolment.uuid), str(b.webhook.uuid), str(b.certificate.uuid)}
 
 
 def assert_b_untouched(b):
