@@ -80,6 +80,11 @@ class ApiView(GenericAPIView):
     def lookup(self, queryset=None, **filters):
         return get_object_or_404(queryset if queryset is not None else self.get_queryset(), **filters)
 
+    def list_page(self, request, to_json, keyset=("created_at", "id")) -> Response:
+        """A filtered keyset page of ``get_queryset()``, each row through ``to_json``."""
+        page = KeysetPage(request, self.filter_queryset(self.get_queryset()), keyset)
+        return Response({"next": page.next_link, "results": [to_json(row) for row in page.rows]})
+
     def validated(self, serializer_class, data=None, **kwargs):
         serializer = serializer_class(data=self.request.data if data is None else data, **kwargs)
         serializer.is_valid(raise_exception=True)
@@ -113,8 +118,7 @@ class ParticipantListCreate(ParticipantMixin, ApiView):
 
     @list_schema(s.ParticipantOut)
     def get(self, request):
-        page = KeysetPage(request, self.filter_queryset(self.get_queryset()), ("created_at", "id"))
-        return Response({"next": page.next_link, "results": [s.participant_json(m) for m in page.rows]})
+        return self.list_page(request, s.participant_json)
 
     @extend_schema(
         request=s.ParticipantCreateIn,
@@ -228,8 +232,7 @@ class CohortListCreate(CohortMixin, ApiView):
 
     @list_schema(s.CohortOut)
     def get(self, request):
-        page = KeysetPage(request, self.filter_queryset(self.get_queryset()), ("created_at", "id"))
-        return Response({"next": page.next_link, "results": [s.cohort_json(c) for c in page.rows]})
+        return self.list_page(request, s.cohort_json)
 
     @extend_schema(request=s.CohortCreateIn, responses={201: s.CohortOut})
     @idempotent
@@ -459,8 +462,7 @@ class WebhookListCreate(WebhookMixin, ApiView):
 
     @list_schema(s.WebhookOut)
     def get(self, request):
-        page = KeysetPage(request, self.get_queryset(), ("created_at", "id"))
-        return Response({"next": page.next_link, "results": [s.webhook_json(w) for w in page.rows]})
+        return self.list_page(request, s.webhook_json)
 
     @extend_schema(
         request=s.WebhookCreateIn,
@@ -535,8 +537,7 @@ class CertificateList(CertificateMixin, ApiView):
 
     @list_schema(s.CertificateOut)
     def get(self, request):
-        page = KeysetPage(request, self.filter_queryset(self.get_queryset()), ("created_at", "id"))
-        return Response({"next": page.next_link, "results": [s.certificate_json(c) for c in page.rows]})
+        return self.list_page(request, s.certificate_json)
 
 
 class CertificateDetail(CertificateMixin, ApiView):
