@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("api.v1.urls")),
     path("", include("lms.urls")),
 ]
 

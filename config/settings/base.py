@@ -190,7 +190,7 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Micro-connections Academy HR API",
@@ -199,7 +199,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["api.schema.only_hr_api"],
+    # --- HR API (api app) ---
+    "DESCRIPTION": "REST API for corporate HR systems: provisioning, cohorts, enrolments, a completions feed, "
+    "certificates and signed webhooks. Every request carries an organisation's API key: "
+    "`Authorization: Bearer <key>`. Errors are RFC 9457 problem details. See docs/api.md.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "lms.models.EnrolmentStatus",
+        "WebhookEventEnum": "api.models.WebhookEvent",
+    },
 }
+
+# --- HR API (api app): see docs/api.md ---
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")  # per API key
+API_THROTTLE_CACHE = "default"  # use a shared cache (database/Redis) when running several processes
+API_MAX_BODY_BYTES = 1024 * 1024
+API_FEED_SETTLE_SECONDS = 5  # completions feed holds back changes younger than this (late commits)
+API_WEBHOOK_MAX_ATTEMPTS = 8
+API_WEBHOOK_BACKOFF_SECONDS = 30  # first retry delay, doubled each attempt
+API_WEBHOOK_TIMEOUT_SECONDS = 10
+API_WEBHOOKS_ALLOW_LOOPBACK = False  # tests only: accept http:// and loopback targets
 
 # Structured logs: one JSON object per line with the request id (LOG_FORMAT=plain for humans).
 LOGGING = {

@@ -1,0 +1,61 @@
+"""django-filter filter sets of the list endpoints (query parameters, documented in the schema)."""
+
+import django_filters
+
+from lms.models import Certificate, Cohort, Enrolment, EnrolmentStatus, OrganisationMember
+
+
+class ParticipantFilter(django_filters.FilterSet):
+    external_id = django_filters.CharFilter(help_text="Exact HR employee number.")
+    email = django_filters.CharFilter(field_name="user__email", lookup_expr="iexact")
+    active = django_filters.BooleanFilter(field_name="deactivated_at", lookup_expr="isnull")
+
+    class Meta:
+        model = OrganisationMember
+        fields = ["external_id", "email", "active"]
+
+
+class CohortFilter(django_filters.FilterSet):
+    course = django_filters.UUIDFilter(field_name="course__translation_key", help_text="A course id.")
+
+    class Meta:
+        model = Cohort
+        fields = ["course"]
+
+
+class EnrolmentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=EnrolmentStatus.choices)
+    cohort = django_filters.UUIDFilter(field_name="cohort__uuid", help_text="A cohort id.")
+    participant = django_filters.UUIDFilter(method="filter_participant", help_text="A participant id.")
+    course = django_filters.UUIDFilter(field_name="course__translation_key", help_text="A course id.")
+
+    class Meta:
+        model = Enrolment
+        fields = ["status", "cohort", "participant", "course"]
+
+    def filter_participant(self, queryset, name, value):
+        return queryset.filter(participant_uuid=value)
+
+
+class CertificateFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[("issued", "Issued"), ("revoked", "Revoked"), ("superseded", "Superseded")]
+    )
+    participant = django_filters.UUIDFilter(method="filter_participant", help_text="A participant id.")
+    enrolment = django_filters.UUIDFilter(field_name="enrolment__uuid", help_text="An enrolment id.")
+
+    class Meta:
+        model = Certificate
+        fields = ["status", "participant", "enrolment"]
+
+    def filter_participant(self, queryset, name, value):
+        return queryset.filter(participant_uuid=value)
+
+
+class CompletionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=EnrolmentStatus.choices)
+    cohort = django_filters.UUIDFilter(field_name="cohort__uuid", help_text="A cohort id.")
+
+    class Meta:
+        model = Enrolment
+        fields = ["status", "cohort"]

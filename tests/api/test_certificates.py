@@ -1,0 +1,53 @@
+"""Certificates through the API: list, retrieve, PDF download, and the certificate webhooks."""
+
+import json
+
+import pytest
+
+from api.models import WebhookDelivery, WebhookEndpoint
+from api.v1 import webhooks
+from lms import events
+from lms.models import Certificate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_retrieve_and_filter(token_client, world, other_world):
+    rows = token_client.get("/api/v1/certificates/").json()["results"]
+    assert [row["id"] for row in rows] == [str(world.certificate.uuid)]
+    row = rows[0]
+    assert row["serial"] == world.certificate.serial and row["status"] == "issued"
+    assert row["verify_url"].endswith(f"/certificates/verify/{world.certificate.verification_code}/")
+    assert row["expires_at"] == "2028-03-20" and row["issued_at"].endswith("Z")
+    assert row["participant"] == str(world.member.uuid) and row["enrolment"] == str(world.enrolment.uuid)
+    assert token_client.get(f"/api/v1/certificates/{row['id']}/").json() == row
+    filtered = token_client.get("/api/v1/certificates/", {"participant": str(world.member.uuid)}).json()["results"]
+    assert len(filtered) == 1
+    assert token_client.get("/api/v1/certificates/", {"status": "revoked"}).json()["results"] == []
+
+
+def test_pdf_download(token_client, world):
+    response = token_client.get(f"/api/v1/certificates/{world.certificate.uuid}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert token_client.get(f"/api/v1/certificates/{world.certificate.uuid}/pdf/").status_code == 200
+
+
+def test_certificate_webhooks(token_client, world, monkeypatch, django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr(webhooks, "post", lambda url, body, headers: sent.append(json.loads(body)) or 200)
+    WebhookEndpoint.objects.filter(pk=world.webhook.pk).update(events=["certificate.issued", "certificate.revoked"])
+    certificate = Certificate.objects.get(pk=world.certificate.pk)
+    common = {"certificate_id": certificate.pk, "enrolment_id": world.enrolment.pk, "user_id": world.member.user_id}
+    with django_capture_on_commit_callbacks(execute=True):
+        events.certificate_issued.send(
+            Certificate, course_id=world.course.pk, occurred_at=certificate.created_at, **common
+        )
+        events.certificate_revoked.send(
+            Certificate, course_id=world.course.pk, reason="error", occurred_at=certificate.created_at, **common
+        )
+    assert [event["type"] for event in sent] == ["certificate.issued", "certificate.revoked"]
+    assert sent[0]["data"]["serial"] == certificate.serial and sent[0]["data"]["id"] == str(certificate.uuid)
+    assert sent[1]["data"]["reason"] == "error"
+    assert WebhookDelivery.objects.filter(status="succeeded").count() == 2
