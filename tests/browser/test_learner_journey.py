@@ -1,13 +1,13 @@
-"""Journey: the demo participant enrols in Micro-connections, fails then passes a quiz, and
+"""Journey: a new participant enrols in the demo's Micro-connections course, fails then passes a quiz, and
 completes the course, every quiz included. Correct options are looked up in the database,
 since the pages never reveal them before grading."""
 
 import pytest
 
 from courses.models import CoursePage, ModulePage
-from lms.demo import DEMO_ACCOUNTS
 from lms.services.quiz import questions_of
 from tests.browser.conftest import login
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -35,13 +35,14 @@ def confirm_and_pass(page, module):
 
 
 def test_participant_takes_the_demo_course_from_enrolment_to_completion(page, demo_programme, assert_accessible):
-    account = next(a for a in DEMO_ACCOUNTS if a.username == "participant")
+    # The demo participant is already enrolled through the demo cohort; a newcomer enrols here.
+    newcomer = UserFactory(username="newcomer")
     course = CoursePage.objects.get(slug="micro-connections")
     modules = [m.specific for m in course.modules()]
     assert modules and all(m.has_quiz for m in modules)
 
     # 1. Log in and enrol.
-    login(page, account.username, account.password)
+    login(page, newcomer.username, "pw-for-tests")
     assert "not enrolled in a course yet" in page.content()
     page.goto(course.url)
     page.get_by_role("button", name="Enrol in this course").click()

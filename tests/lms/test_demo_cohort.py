@@ -13,13 +13,24 @@ from tests.conftest import DEMO_PROGRAMME
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_cohort_without_challenges_is_created_by_load_demo(demo_programme):
+def test_demo_cohort_is_created_by_load_demo_once(demo_programme):
     cohort = Cohort.objects.get(name=demo.DEMO_COHORT)
     assert cohort.trainers.filter(username="trainer").exists()
     assert Enrolment.objects.filter(cohort=cohort).count() == len(demo.DEMO_PARTICIPANTS) + 1
-    assert not ChallengeLog.objects.exists()
+    entries = ChallengeLog.objects.count()
+    assert entries > 0  # the demo programme ships challenges, so the cohort has practice entries
     call_command("load_demo", stdout=__import__("io").StringIO())
     assert Enrolment.objects.filter(cohort=cohort).count() == len(demo.DEMO_PARTICIPANTS) + 1
+    assert ChallengeLog.objects.count() == entries
+
+
+def test_demo_cohort_without_challenges_creates_no_entries(mini_programme):
+    demo.ensure_demo_accounts()
+    mini_programme.slug = demo.DEMO_COURSE_SLUG
+    mini_programme.save()
+    _cohort, added = demo.ensure_demo_cohort()
+    assert added == len(demo.DEMO_PARTICIPANTS)
+    assert not ChallengeLog.objects.exists()
 
 
 def test_demo_cohort_with_challenges_shows_varied_progress(db):
