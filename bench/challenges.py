@@ -9,36 +9,18 @@ and the median time per page; the query counts must be equal (constant), the tim
 from __future__ import annotations
 
 import datetime as dt
-import os
-import statistics
 import sys
-import tempfile
-import time
-import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-THROWAWAY = None
-if not os.environ.get("DATABASE_URL"):
-    THROWAWAY = Path(tempfile.mkdtemp(prefix="bench-challenges-")) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{THROWAWAY}"
+from _harness import ROOT, RUNS, measure, setup
 
-warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed here
-
-import django  # noqa: E402
-
-django.setup()
+THROWAWAY = setup("challenges")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 LARGE, SMALL = 2000, 20
 SETTINGS = ["canteen", "corridor", "virtual", "travel", "event", "online", "other"]
 OUTCOMES = ["none_yet", "none_yet", "none_yet", "conversation", "meeting", "referral", "project", "mentor"]
@@ -78,20 +60,6 @@ def seed_participant(username: str, entries: int, course, challenges):
         )
     ChallengeLog.objects.bulk_create(rows, batch_size=500)
     return user
-
-
-def measure(client: Client, url: str) -> tuple[int, float]:
-    response = client.get(url)  # warm-up (templates, Wagtail's site cache)
-    assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    count = len(queries.captured_queries)  # read now: every request start resets the query log
-    timings = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-    return count, statistics.median(timings)
 
 
 def main() -> None:
