@@ -15,7 +15,7 @@ from tests.browser.conftest import login
 from tests.factories import UserFactory
 from tests.factories_certificates import complete_course
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from lms import services
 from tests.browser.conftest import login
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def progress(page):

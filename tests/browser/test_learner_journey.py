@@ -9,7 +9,7 @@ from lms.services.quiz import questions_of
 from tests.browser.conftest import login
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def answer(page, module, *, right: bool):

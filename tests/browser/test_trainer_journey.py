@@ -12,7 +12,7 @@ from lms.models import NudgeLog
 from tests.browser.conftest import login
 from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, progress, trainer_user
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_trainer_filters_to_at_risk_nudges_and_downloads(page, live_server, mini_programme, assert_accessible):

@@ -12,7 +12,7 @@ from tests.factories_certificates import completed_enrolment
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL row locks; run with DATABASE_URL=postgres://…"
     ),
