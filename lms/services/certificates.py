@@ -164,16 +164,21 @@ def certificate_render(*, certificate_id: int) -> Certificate:
         locked.status, locked.rendered_at, locked.last_error = CertificateStatus.ISSUED, now, ""
         locked.attempts += 1
         locked.save(update_fields=["pdf", "status", "rendered_at", "last_error", "attempts", "updated_at"])
-        events.send_on_commit(
-            events.certificate_issued,
-            Certificate,
-            certificate_id=locked.pk,
-            enrolment_id=locked.enrolment_id,
-            user_id=locked.enrolment.user_id,
-            course_id=locked.enrolment.course_id,
-            occurred_at=now,
-        )
+        _send_event(events.certificate_issued, locked, occurred_at=now)
     return locked
+
+
+def _send_event(signal, certificate: Certificate, **extra) -> None:
+    """Send a certificate event on commit with the payload documented in lms/events.py."""
+    events.send_on_commit(
+        signal,
+        Certificate,
+        certificate_id=certificate.pk,
+        enrolment_id=certificate.enrolment_id,
+        user_id=certificate.enrolment.user_id,
+        course_id=certificate.enrolment.course_id,
+        **extra,
+    )
 
 
 def _schedule_render(certificate_id: int) -> None:
@@ -197,16 +202,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, user=None) -> C
         locked.status, locked.revoked_at, locked.revoked_reason = CertificateStatus.REVOKED, now, reason
         locked.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
         log(instance=locked, action=LOG_REVOKE, user=user, data={"reason": reason, "serial": locked.serial})
-        events.send_on_commit(
-            events.certificate_revoked,
-            Certificate,
-            certificate_id=locked.pk,
-            enrolment_id=locked.enrolment_id,
-            user_id=locked.enrolment.user_id,
-            course_id=locked.enrolment.course_id,
-            reason=reason,
-            occurred_at=now,
-        )
+        _send_event(events.certificate_revoked, locked, reason=reason, occurred_at=now)
     return locked
 
 
