@@ -55,17 +55,36 @@ def target_for_week(week: int, targets_by_week: Mapping[int, int]) -> int | None
     return targets_by_week[max(opened)]
 
 
-def streak(*, current_week: int, counts_by_week: Mapping[int, int], targets_by_week: Mapping[int, int]) -> int:
-    """Consecutive weeks meeting their target, counting back from the current week (see above)."""
+def resolve_targets(last_week: int, targets_by_week: Mapping[int, int]) -> dict[int, int | None]:
+    """{week: target_for_week(week)} for weeks 1..``last_week``: resolve once, reuse per row."""
+    return {week: target_for_week(week, targets_by_week) for week in range(1, last_week + 1)}
+
+
+def streak(
+    *,
+    current_week: int,
+    counts_by_week: Mapping[int, int],
+    targets_by_week: Mapping[int, int],
+    resolved: Mapping[int, int | None] | None = None,
+) -> int:
+    """Consecutive weeks meeting their target, counting back from the current week (see above).
+
+    ``resolved`` (from ``resolve_targets``) saves re-resolving targets when called per row."""
     if current_week < 1:
         return 0
+
+    def target_of(week: int) -> int | None:
+        if resolved is not None and week in resolved:
+            return resolved[week]
+        return target_for_week(week, targets_by_week)
+
     total = 0
     week = current_week
-    target = target_for_week(week, targets_by_week)
+    target = target_of(week)
     if target is None or counts_by_week.get(week, 0) < target:
         week -= 1  # the unfinished current week neither counts nor breaks
     while week >= 1:
-        target = target_for_week(week, targets_by_week)
+        target = target_of(week)
         if target is None or counts_by_week.get(week, 0) < target:
             break
         total += 1

@@ -10,9 +10,10 @@ then one query for the module cells of the rows shown.
 
 At-risk rules (only for active enrolments, once the cohort has started):
 
-* **Inactive**: no activity for ``INACTIVE_DAYS`` (7) days or more. Activity is the latest of
-  the enrolment's ``last_activity_at`` (modules, quizzes), the latest challenge entry's
-  ``created_at``, and the enrolment date.
+* **Inactive**: no activity for ``INACTIVE_DAYS`` (7) days or more. Activity is the
+  enrolment's ``last_activity_at`` (or its enrolment date): every service that records
+  learning or practice (module progress, quiz attempts, challenge entries written, edited or
+  deleted) touches it, so it is the one place the report reads it from.
 * **Behind**: ``BEHIND_MODULES`` (2) or more required modules behind the expected number for
   the cohort's current week (see ``expected_modules``).
 * **Quiz attempts used up**: a module's limited quiz attempts are all used and none passed.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, FloatField, Max, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, FloatField, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from ..models import ChallengeLog, Cohort, Enrolment, EnrolmentStatus, FollowUp,
 TRAINERS_GROUP = "Trainers"
 INACTIVE_DAYS = 7
 BEHIND_MODULES = 2
+WIN_OUTCOMES = [value for value in Outcome.values if value != Outcome.NONE_YET]
 MAX_WEEKS = 52  # weekly columns computed in SQL; a longer programme shows its last 52 weeks
 
 SORTS = {
@@ -215,6 +217,8 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
         programme_weeks=programme_weeks_of(cohort, len(required_ids)),
     )
 
+    in_cohort = Q(enrolment__cohort=cohort) & ~Q(enrolment__status=EnrolmentStatus.WITHDRAWN)
+    columns = _week_columns(start, current_week)
     enrolments = (
         Enrolment.objects.filter(cohort=cohort)
         .exclude(status=EnrolmentStatus.WITHDRAWN)
@@ -242,7 +246,27 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
             last_activity=e["activity"],
         )
 
-    in_cohort = Q(enrolment__cohort=cohort) & ~Q(enrolment__status=EnrolmentStatus.WITHDRAWN)
+    # One scan of the cohort's entries grouped by participant (an integer key, so a cheap hash
+    # aggregate): entries, follow-ups overdue, wins and the weekly counts, as plain integers.
+    week_numbers = [week for week, _ in columns.values()]
+    logs = (
+        ChallengeLog.objects.filter(in_cohort)
+        .values("enrolment_id")
+        .annotate(
+            entries=Count("pk"),
+            overdue=Count("pk", filter=Q(follow_up=FollowUp.PLANNED, follow_up_due__lt=today)),
+            wins=Count("pk", filter=Q(outcome__in=WIN_OUTCOMES)),
+            **{name: Count("pk", filter=q) for name, (_, q) in columns.items()},
+        )
+        .order_by()
+        .values_list("enrolment_id", "entries", "overdue", "wins", *columns)
+    )
+    for enrolment_id, entries, overdue, wins, *counts in logs:
+        row = rows.get(enrolment_id)
+        if row:
+            row.entries, row.overdue, row.wins = entries, overdue, wins
+            row.counts_by_week = {week: n for week, n in zip(week_numbers, counts, strict=True) if n}
+
     exhausted_q = Q(pk__in=[])
     for m in modules:
         if m.max_attempts:
@@ -261,47 +285,16 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
         if row:
             row.done, row.exhausted = p["done"], p["exhausted"]
 
-    columns = _week_columns(start, current_week)
-    # One scan of the cohort's entries, grouped by participant and outcome: it feeds the rows
-    # (entries, follow-ups, wins, weekly counts, last entry) and the outcomes-per-week chart.
-    logs = (
-        ChallengeLog.objects.filter(in_cohort)
-        .values("enrolment_id", "outcome")
-        .annotate(
-            entries=Count("pk"),
-            overdue=Count("pk", filter=Q(follow_up=FollowUp.PLANNED, follow_up_due__lt=today)),
-            last=Max("created_at"),
-            **{name: Count("pk", filter=q) for name, (_, q) in columns.items()},
-        )
-        .order_by()
-    )
-    wins_by_outcome: dict[str, dict[int, int]] = {}
-    for entry in logs:
-        row = rows.get(entry["enrolment_id"])
-        if not row:
-            continue
-        win = entry["outcome"] != Outcome.NONE_YET
-        row.entries += entry["entries"]
-        row.overdue += entry["overdue"]
-        if win:
-            row.wins += entry["entries"]
-            per_week = wins_by_outcome.setdefault(entry["outcome"], {})
-        for name, (week, _) in columns.items():
-            count = entry[name]
-            if count:
-                row.counts_by_week[week] = row.counts_by_week.get(week, 0) + count
-                if win:
-                    per_week[week] = per_week.get(week, 0) + count
-        if entry["last"] and entry["last"] > row.last_activity:
-            row.last_activity = entry["last"]
-
     started = current_week >= 1
+    resolved = weeks.resolve_targets(current_week, targets)
     for row in rows.values():
         row.progress = round(100 * row.done / len(required_ids)) if required_ids else 0
         if row.status == EnrolmentStatus.COMPLETED:
             row.progress = 100
         row.week_count = row.counts_by_week.get(current_week, 0)
-        row.streak = weeks.streak(current_week=current_week, counts_by_week=row.counts_by_week, targets_by_week=targets)
+        row.streak = weeks.streak(
+            current_week=current_week, counts_by_week=row.counts_by_week, targets_by_week=targets, resolved=resolved
+        )
         _risk(row, now=now, started=started, expected=expected)
 
     return CohortReport(
@@ -315,7 +308,7 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
         rows=list(rows.values()),
         module_chart=_module_chart(cohort, modules, len(rows), in_cohort),
         weekly_chart=_weekly_chart(list(rows.values()), columns, targets),
-        outcome_chart=_outcome_chart(wins_by_outcome, columns),
+        outcome_chart=_outcome_chart(in_cohort, columns),
     )
 
 
@@ -364,13 +357,22 @@ def _weekly_chart(rows: list[ParticipantRow], columns, targets) -> list[dict]:
     ]
 
 
-def _outcome_chart(wins_by_outcome: dict[str, dict[int, int]], columns) -> list[dict]:
+def _outcome_chart(in_cohort: Q, columns) -> list[dict]:
+    """Wins (outcomes beyond "none yet") per week and outcome: one small grouped query."""
+    wins_by_outcome = {
+        w["outcome"]: w
+        for w in ChallengeLog.objects.filter(in_cohort)
+        .exclude(outcome=Outcome.NONE_YET)
+        .values("outcome")
+        .annotate(**{name: Count("pk", filter=q) for name, (_, q) in columns.items()})
+        .order_by()
+    }
     chart = []
-    for _, (week, _q) in columns.items():
+    for name, (week, _q) in columns.items():
         by_outcome = [
-            {"outcome": label, "count": wins_by_outcome[value][week]}
+            {"outcome": label, "count": wins_by_outcome[value][name]}
             for value, label in Outcome.choices
-            if wins_by_outcome.get(value, {}).get(week)
+            if value in wins_by_outcome and wins_by_outcome[value][name]
         ]
         chart.append({"week": week, "outcomes": by_outcome, "total": sum(o["count"] for o in by_outcome)})
     return chart

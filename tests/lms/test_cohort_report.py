@@ -11,6 +11,7 @@ from django.utils import timezone
 from courses.models import ModulePage
 from lms.models import EnrolmentStatus, Outcome
 from lms.selectors.cohorts import cohort_report, expected_modules, filter_and_sort
+from lms.services.challenges import challenge_log_create
 from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, progress, trainer_user
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +57,14 @@ def test_a_challenge_entry_counts_as_activity(cohort, modules, mini_programme):
     e = participant(cohort, last_activity=NOW - dt.timedelta(days=10))
     for m in modules:
         progress(e, m, done=True, passed=True)
-    entry(e, challenge)
-    assert row_of(cohort, e).at_risk is False
+    assert row_of(cohort, e).reasons == ["No activity for 10 days"]
+    challenge_log_create(
+        enrolment=e,
+        challenge=challenge,
+        data={"occurred_on": timezone.localdate(), "setting": "canteen", "who": "a designer", "opener": "Hi"},
+    )
+    row = row_of(cohort, e, now=timezone.now())
+    assert row.at_risk is False and row.entries == 1
 
 
 def test_two_modules_behind_is_at_risk_one_is_not(cohort, modules):
@@ -176,8 +183,8 @@ def test_cohort_page_query_count_is_exact(client, mini_programme, modules, djang
     client.force_login(trainer)
     client.get(reverse("lms:trainer-cohort", args=[small.pk]))
     # session, user, trainer group, cohort, modules, challenges, enrolments, progress aggregates,
-    # entry aggregates (rows and outcome chart), module chart, module cells of the rows shown,
-    # and the two permission lookups of the Wagtail user bar in base.html
+    # entry aggregates per participant, wins per outcome and week (outcome chart), module chart,
+    # module cells of the rows shown, and the two permission lookups of the Wagtail user bar
     for cohort in (small, large):
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(14):
             client.get(reverse("lms:trainer-cohort", args=[cohort.pk]), {"at_risk": "1"})
