@@ -67,6 +67,13 @@ class ChallengeLog(models.Model):
         indexes = [
             models.Index(fields=["enrolment", "occurred_on"], name="lms_log_enrol_date"),
             models.Index(fields=["challenge", "occurred_on"], name="lms_log_challenge_date"),
+            # Wins only (about a quarter of the entries): the cohort page's outcomes-per-week
+            # chart reads it with an index-only scan instead of scanning every entry.
+            models.Index(
+                fields=["enrolment", "occurred_on", "outcome"],
+                name="lms_log_wins",
+                condition=~models.Q(outcome="none_yet"),
+            ),
         ]
 
     def __str__(self) -> str:

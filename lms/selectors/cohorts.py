@@ -361,10 +361,12 @@ def _outcome_chart(in_cohort: Q, columns) -> list[dict]:
     """Wins (outcomes beyond "none yet") per week and outcome: one small grouped query."""
     wins_by_outcome = {
         w["outcome"]: w
+        # exclude() states the partial index's own condition, and the counts read only indexed
+        # columns, so PostgreSQL answers from lms_log_wins alone (an index-only scan)
         for w in ChallengeLog.objects.filter(in_cohort)
         .exclude(outcome=Outcome.NONE_YET)
         .values("outcome")
-        .annotate(**{name: Count("pk", filter=q) for name, (_, q) in columns.items()})
+        .annotate(**{name: Count("outcome", filter=q) for name, (_, q) in columns.items()})
         .order_by()
     }
     chart = []
