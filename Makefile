@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist processes: "auto" is one per CPU; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test install sysdeps-pdf sysdeps-browser migrate demo lint format bench worker clean help
 
@@ -44,7 +46,7 @@ run: install sysdeps-pdf demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install sysdeps-pdf sysdeps-browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
