@@ -338,6 +338,9 @@ def test_three_workers_run_every_task_exactly_once(tmp_path):
             "all 61 tasks to succeed",
             timeout=40,
         )
+    # SIGTERM while idle: a clean exit that removes the heartbeat.
+    assert [proc.returncode for proc in workers.procs.values()] == [0, 0, 0]
+    assert not WorkerHeartbeat.objects.exists()
     assert counts(log, [*keys, "ghost"]) == dict.fromkeys([*keys, "ghost"], (1, 1))
     claims = dict(DBTaskResult.objects.filter(pk__in=ids).values_list("id", "worker_ids"))
     ghost_claims = claims.pop(ghost.pk)
@@ -374,3 +377,22 @@ def test_a_task_of_a_killed_worker_is_run_again_by_another_and_succeeds(tmp_path
     assert started == [doomed_pid, rescuer_pid]  # run again after the kill...
     assert done == [rescuer_pid]  # ...and completed once: the first run never finished
     assert f"Task {task_id}" in rescuer and "given back as READY" in rescuer
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=ON_POSTGRES)
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_mid_task_lets_the_task_finish_then_exits_cleanly(tmp_path):
+    log, release = str(tmp_path / "runs.log"), tmp_path / "release"
+    with worker_processes(tmp_path) as workers:
+        proc = workers.start("hw-stopping")
+        with override_settings(TASKS=DB_TASKS):
+            task_id = worker_tasks.run_when_released.enqueue(log, "slow", str(release)).id
+        workers.wait_for(lambda: worker_tasks.runs(log, "slow")[0], "the task to start")
+        os.killpg(proc.pid, signal.SIGTERM)  # what a process manager sends on deploy
+        release.touch()
+        assert proc.wait(timeout=20) == 0
+    assert DBTaskResult.objects.get(pk=task_id).status == SUCCESSFUL
+    assert worker_tasks.runs(log, "slow") == ([proc.pid], [proc.pid])
+    assert not WorkerHeartbeat.objects.exists()
+    assert "shutting down gracefully" in workers.output("hw-stopping")
