@@ -271,6 +271,14 @@ class Workers:
             )
         return self.procs[worker_id]
 
+    def run_blocking_task(self, worker_id: str, log: str, release: Path) -> str:
+        """Start a worker on a task that runs until ``release`` exists; return once it has started."""
+        self.start(worker_id)
+        with override_settings(TASKS=DB_TASKS):
+            task_id = worker_tasks.run_when_released.enqueue(log, "slow", str(release)).id
+        self.wait_for(lambda: worker_tasks.runs(log, "slow")[0], "the task to start")
+        return task_id
+
     def output(self, worker_id: str) -> str:
         return (self.tmp_path / f"{worker_id}.out").read_text(errors="replace")
 
@@ -357,10 +365,7 @@ def test_three_workers_run_every_task_exactly_once(tmp_path):
 def test_a_task_of_a_killed_worker_is_run_again_by_another_and_succeeds(tmp_path):
     log, release = str(tmp_path / "runs.log"), tmp_path / "release"
     with worker_processes(tmp_path) as workers:
-        workers.start("hw-doomed")
-        with override_settings(TASKS=DB_TASKS):
-            task_id = worker_tasks.run_when_released.enqueue(log, "slow", str(release)).id
-        workers.wait_for(lambda: worker_tasks.runs(log, "slow")[0], "the task to start")
+        task_id = workers.run_blocking_task("hw-doomed", log, release)
         workers.kill("hw-doomed")  # SIGKILL mid-task: no chance to clean up
         row = DBTaskResult.objects.get(pk=task_id)
         assert (row.status, row.worker_ids) == (RUNNING, ["hw-doomed"])  # without a reaper: lost
@@ -385,10 +390,8 @@ def test_a_task_of_a_killed_worker_is_run_again_by_another_and_succeeds(tmp_path
 def test_sigterm_mid_task_lets_the_task_finish_then_exits_cleanly(tmp_path):
     log, release = str(tmp_path / "runs.log"), tmp_path / "release"
     with worker_processes(tmp_path) as workers:
-        proc = workers.start("hw-stopping")
-        with override_settings(TASKS=DB_TASKS):
-            task_id = worker_tasks.run_when_released.enqueue(log, "slow", str(release)).id
-        workers.wait_for(lambda: worker_tasks.runs(log, "slow")[0], "the task to start")
+        task_id = workers.run_blocking_task("hw-stopping", log, release)
+        proc = workers.procs["hw-stopping"]
         os.killpg(proc.pid, signal.SIGTERM)  # what a process manager sends on deploy
         release.touch()
         assert proc.wait(timeout=20) == 0
