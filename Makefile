@@ -57,7 +57,7 @@ format: install
 	$(PY) -m ruff format .
 
 worker: install
-	$(PY) manage.py db_worker
+	$(PY) manage.py lms_worker
 
 bench: install sysdeps-pdf
 	@for f in bench/*.py; do case $$f in */_*) continue;; esac; echo "== $$f"; $(PY) $$f || exit 1; done

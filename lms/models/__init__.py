@@ -4,6 +4,7 @@ from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, 
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
+from .worker import ClaimedTaskResult, WorkerHeartbeat
 
 __all__ = [
     "AttemptStatus",
@@ -13,6 +14,7 @@ __all__ = [
     "CertificateStatus",
     "ChallengeLog",
     "ChallengeLogOutcomeChange",
+    "ClaimedTaskResult",
     "Cohort",
     "CohortImport",
     "Enrolment",
@@ -27,4 +29,5 @@ __all__ = [
     "Outcome",
     "QuizAttempt",
     "Setting",
+    "WorkerHeartbeat",
 ]

@@ -309,9 +309,13 @@ def _import_row(cohort: Cohort, row: dict, taken: set[str]) -> str:
 
 
 def csv_import_run(*, import_id: int) -> CohortImport:
-    """Import the previewed good rows in one transaction. Rows that now conflict are reported."""
+    """Import the previewed good rows in one transaction. Rows that now conflict are reported.
+
+    A RUNNING import is run again from the start: its worker died part-way (the task was given
+    back, docs/workers.md), and since the rows are written in one transaction, none were saved.
+    """
     cohort_import = CohortImport.objects.select_related("cohort__course", "cohort__organisation").get(pk=import_id)
-    if cohort_import.status != ImportStatus.QUEUED:
+    if cohort_import.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         return cohort_import
     CohortImport.objects.filter(pk=import_id).update(status=ImportStatus.RUNNING, processed=0)
     cohort = cohort_import.cohort

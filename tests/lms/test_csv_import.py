@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from lms.models import CohortImport, Enrolment, ImportStatus, OrganisationMember
 from lms.services import CsvImportError, csv_import_confirm, csv_import_preview
-from lms.services.csv_import import MAX_ROWS, parse_csv
+from lms.services.csv_import import MAX_ROWS, csv_import_run, parse_csv
 from tests.factories import UserFactory
 from tests.factories_cohorts import cohort_for, participant
 
@@ -132,6 +132,16 @@ def test_a_conflict_arising_after_the_preview_skips_only_that_row(cohort, django
     assert job.status == ImportStatus.DONE
     assert job.errors == ["Row 4: the external id E003 already belongs to late@example.com."]
     assert Enrolment.objects.filter(cohort=cohort).count() == 2
+
+
+def test_an_import_left_running_by_a_dead_worker_runs_again_from_the_start(cohort, django_capture_on_commit_callbacks):
+    job = run(cohort, GOOD)
+    CohortImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, processed=2)  # killed mid-import
+    job = csv_import_run(import_id=job.pk)  # the task, given back by the reaper, runs again
+    assert job.status == ImportStatus.DONE and job.processed == 3
+    assert Enrolment.objects.filter(cohort=cohort).count() == 3
+    assert csv_import_run(import_id=job.pk).status == ImportStatus.DONE  # a finished import is left alone
+    assert Enrolment.objects.filter(cohort=cohort).count() == 3
 
 
 def test_admin_upload_preview_confirm_and_progress(admin_client, cohort, django_capture_on_commit_callbacks):
