@@ -25,6 +25,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "deploy-tests-secret-" + "x9Q!" * 12  # production settings want >= 50 characters
 HTTP_TIMEOUT = 20  # seconds: a hung server fails the test instead of hanging it
@@ -36,6 +39,17 @@ _NOT_INHERITED = {
     "REDIS_URL",
     "API_THROTTLE_RATE",
 }
+
+
+def deploy_marks(why_postgres: str) -> list:
+    """``pytestmark`` of a deploy test module: transactional (the servers only see committed rows),
+    PostgreSQL only (skipped with ``why_postgres`` on SQLite)."""
+    return [
+        pytest.mark.deploy,
+        pytest.mark.postgres,
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(connection.vendor != "postgresql", reason=why_postgres),
+    ]
 
 
 def free_port() -> int:
@@ -166,7 +180,7 @@ class AppServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def log_tail(self, lines: int = 40) -> str:
+    def log_tail(self, lines: int = 60) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
@@ -198,6 +212,34 @@ class Browser:
                 else:
                     self.cookies[name] = morsel.value
         return response
+
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def participant():
+    """A saved user whose password the production hasher (PBKDF2) checks; the test settings use MD5."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.utils.crypto import get_random_string
+
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    user.password = PBKDF2PasswordHasher().encode(PASSWORD, get_random_string(22))
+    user.save(update_fields=["password"])
+    return user
+
+
+def log_in(server: AppServer, user) -> Browser:
+    """A browser signed in as ``user`` through the login form of ``server``."""
+    browser = Browser()
+    assert browser.get(server, "/accounts/login/").status == 200, server.log_tail()
+    form = {"csrfmiddlewaretoken": browser.cookies["csrftoken"], "username": user.username, "password": PASSWORD}
+    response = browser.post_form(server, "/accounts/login/", form)
+    assert response.status == 302, server.log_tail()
+    assert response.headers["Location"] == "/learn/"
+    assert "sessionid" in browser.cookies
+    return browser
 
 
 class TcpProxy:

@@ -10,30 +10,18 @@ import json
 from collections import Counter
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.sessions.models import Session
-from django.db import connection
-from django.utils.crypto import get_random_string
 
 from lms import services
 from lms.models import OrganisationMember
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory
 from tests.factories_api import api_key_for
 
-from .servers import Browser, database_url, request, server_env
+from .servers import Browser, database_url, deploy_marks, log_in, participant, request, server_env
 
-pytestmark = [
-    pytest.mark.deploy,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),  # the servers only see committed rows
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Needs PostgreSQL: two server processes share one database server, which SQLite is not.",
-    ),
-]
+pytestmark = deploy_marks("Needs PostgreSQL: two server processes share one database server, which SQLite is not.")
 
 THROTTLE_LIMIT = 5  # requests per minute per API key on these servers (API_THROTTLE_RATE)
-PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture(scope="module")
@@ -42,28 +30,11 @@ def servers(start_servers, test_database):
     return start_servers(env, names=("a", "b"))
 
 
-def participant():
-    """A user whose password the production hasher (PBKDF2) can check: the test settings hash with MD5."""
-    user = UserFactory()
-    user.password = PBKDF2PasswordHasher().encode(PASSWORD, get_random_string(22))
-    user.save(update_fields=["password"])
-    return user
-
-
 def test_a_session_started_on_one_server_is_known_to_the_other(servers, mini_programme):
     a, b = servers
     user = participant()
     services.enrolment_create(user=user, course=mini_programme)
-    browser = Browser()
-
-    assert browser.get(a, "/accounts/login/").status == 200
-    logged_in = browser.post_form(
-        a,
-        "/accounts/login/",
-        {"csrfmiddlewaretoken": browser.cookies["csrftoken"], "username": user.username, "password": PASSWORD},
-    )
-    assert logged_in.status == 302, a.log_tail()
-    assert logged_in.headers["Location"] == "/learn/"
+    browser = log_in(a, user)
     session_cookies = dict(browser.cookies)
     assert "sessionid" in session_cookies
 
