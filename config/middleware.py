@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 
+from api.v1.problems import problem_response
+
 from .logging import request_id_var
 
 logger = logging.getLogger("config.requests")
@@ -51,9 +53,26 @@ class PrivacyHeadersMiddleware:
         return response
 
 
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request):
+    """The 503 page of a database outage, rendered without the database; HR API clients get a
+    problem document instead."""
+    if request.path.startswith("/api/"):
+        response = problem_response(request, 503, "The database is unavailable; retry after Retry-After seconds.")
+    else:
+        response = render(request, "errors/503.html", status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class DatabaseUnavailableMiddleware:
     """A database outage mid-request shows a 503 page, not a stack trace.
 
+    This catches the errors a view raises; ``config.views.server_error`` (``handler500``) catches
+    those raised later by another middleware, e.g. reading a signed-in visitor's session again.
     Recovery needs no restart: at the end of the request Django closes connections that are
     unusable (``close_old_connections`` on ``request_finished``), and ``CONN_HEALTH_CHECKS``
     re-checks persistent connections at the start of the next one.
@@ -66,9 +85,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if not isinstance(exception, DATABASE_ERRORS):
             return None
         logger.error("database unavailable: %s", exception.__class__.__name__)
-        response = render(request, "errors/503.html", status=503)
-        response["Retry-After"] = "30"
-        return response
+        return database_unavailable(request)

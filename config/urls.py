@@ -24,3 +24,5 @@ if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+handler500 = "config.views.server_error"  # a database outage gets the 503 page wherever it is raised

@@ -1,5 +1,6 @@
-"""Operational endpoints of the site."""
+"""Operational endpoints of the site, and its 500 handler."""
 
+import sys
 from datetime import timedelta
 
 from django.conf import settings
@@ -7,7 +8,18 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+
+from .middleware import DATABASE_ERRORS, database_unavailable
+
+
+def server_error(request):
+    """``handler500``: a database error raised outside a view (a middleware loading the session of
+    a signed-in visitor while the database is down) still gets the 503 page; anything else the 500."""
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable(request)
+    return defaults.server_error(request)
 
 
 @never_cache

@@ -31,6 +31,7 @@ TITLES = {
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("idempotency-key-reused", "Idempotency-Key reused with a different request"),
     429: ("throttled", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
 }
 
 

@@ -87,3 +87,38 @@ def test_database_outage_mid_request_gives_a_503_page(client, mini_programme, mo
     assert response["Retry-After"] == "30"
     monkeypatch.undo()
     assert client.get(mini_programme.url).status_code == 200  # recovers without a restart
+
+
+def test_an_outage_noticed_by_a_middleware_still_gives_the_503_page(monkeypatch):
+    """Signed in: the view fails loading the session, then the privacy middleware asks for the
+    user again, outside the view. handler500 turns that second database error into the 503 page."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+
+    def broken(self):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionStore, "load", broken)
+    response = client.get("/learn/")
+    assert response.status_code == 503
+    assert b"We will be right back" in response.content and b"Traceback" not in response.content
+    assert response["Retry-After"] == "30"
+
+
+def test_other_errors_still_give_the_500_page(monkeypatch):
+    from django.test import Client
+
+    from lms.selectors import learning
+
+    def broken(**kwargs):
+        raise ValueError("a bug, not an outage")
+
+    monkeypatch.setattr(learning, "dashboard", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    response = client.get("/learn/")
+    assert response.status_code == 500
+    assert b"We will be right back" not in response.content
