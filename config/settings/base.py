@@ -12,8 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+def env_bool(name: str, default: bool = False, environ=os.environ) -> bool:
+    value = environ.get(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -33,7 +33,11 @@ def database_from_env(default_sqlite: Path) -> dict:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     try:
-        config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+        # Persistent connections (DB_CONN_MAX_AGE seconds, 0 = one per request), re-checked before
+        # reuse so a restarted database costs one failed ping, not a failed request.
+        config = dj_database_url.parse(
+            url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+        )
     except Exception as exc:  # dj-database-url raises several types for bad input
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a valid database URL ({exc}). "
@@ -246,7 +250,12 @@ LOGGING = {
 # otherwise a per-process memory cache (development); production falls back to the database cache.
 if os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            # A hung Redis fails fast instead of holding a request thread.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -265,3 +274,57 @@ CERTIFICATE_SERIAL_PREFIX = os.environ.get("CERTIFICATE_SERIAL_PREFIX", "MC")
 CERTIFICATE_RENDER_TIMEOUT = int(os.environ.get("CERTIFICATE_RENDER_TIMEOUT", "30"))  # seconds, in the worker
 CERTIFICATE_MAX_ATTEMPTS = 5  # automatic retries with backoff; `manage.py issue_certificates` retries beyond
 CERTIFICATE_VERIFY_RATE = (30, 60)  # verification requests per client address: 30 per 60 seconds
+
+
+# --- Object storage (docs/deploy.md) ---------------------------------------------------------
+def s3_storages(environ=os.environ) -> dict:
+    """``STORAGES`` entries putting media and certificates on S3-compatible storage (django-storages).
+
+    Empty unless ``AWS_STORAGE_BUCKET_NAME`` is set; production settings merge the result in.
+    Credentials come from ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` or the instance role
+    (boto3's usual chain), never from here. Media goes under ``AWS_MEDIA_LOCATION`` (``media/``);
+    certificates under ``AWS_CERTIFICATES_LOCATION`` (``private/``), optionally in their own
+    bucket, with a private ACL, signed URLs only and never the public custom domain: they are
+    downloaded through the permission-checked view, which streams them from the bucket.
+    """
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        return {}
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME is set but django-storages/boto3 are not installed: "
+            "pip install 'wagtail-microlearn[s3]'"
+        ) from None
+    backend = "storages.backends.s3.S3Storage"
+    common = {
+        "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,  # MinIO, R2, Scaleway...
+        "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+        "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most MinIO setups
+        "file_overwrite": False,  # a second upload named like the first gets a new name
+    }
+    media = {
+        **common,
+        "bucket_name": bucket,
+        "location": environ.get("AWS_MEDIA_LOCATION", "media"),
+        "default_acl": None,  # the bucket policy decides who reads media
+        "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", True, environ),
+        "querystring_expire": int(environ.get("AWS_QUERYSTRING_EXPIRE", "3600")),
+        "custom_domain": environ.get("AWS_S3_CUSTOM_DOMAIN") or None,  # a CDN in front of public media
+    }
+    certificates = {
+        **common,
+        "bucket_name": environ.get("AWS_CERTIFICATES_BUCKET_NAME", "").strip() or bucket,
+        "location": environ.get("AWS_CERTIFICATES_LOCATION", "private"),
+        # Empty sends no ACL: needed on buckets with ACLs disabled (S3 Object Ownership
+        # "bucket owner enforced"); privacy then rests on the bucket policy alone.
+        "default_acl": environ.get("AWS_CERTIFICATES_DEFAULT_ACL", "private") or None,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "custom_domain": None,
+    }
+    return {
+        "default": {"BACKEND": backend, "OPTIONS": media},
+        "certificates": {"BACKEND": backend, "OPTIONS": certificates},
+    }
