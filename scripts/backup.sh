@@ -18,11 +18,8 @@ set -euo pipefail
 
 dest=${1:?usage: scripts/backup.sh DEST_DIR}
 : "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL database to back up}"
-root=$(cd "$(dirname "$0")/.." && pwd)
-python=${PYTHON:-$root/.venv/bin/python}
-media_root=$(realpath -m "${MEDIA_ROOT:-$root/media}")
-certificates_root=$(realpath -m "${CERTIFICATES_ROOT:-$root/private/certificates}")
-export MEDIA_ROOT=$media_root CERTIFICATES_ROOT=$certificates_root  # the same folders for backup_summary.py
+# shellcheck source=scripts/_backup_env.sh
+source "$(dirname "$0")/_backup_env.sh"
 
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
@@ -37,7 +34,7 @@ pg_dump --format=custom --no-owner --no-privileges --dbname="$DATABASE_URL" --fi
 if [ -n "${AWS_STORAGE_BUCKET_NAME:-}" ]; then
   echo "files: in bucket $AWS_STORAGE_BUCKET_NAME (versioned; see docs/deploy.md), not archived here"
 else
-  for pair in "media:$media_root" "certificates:$certificates_root"; do
+  for pair in "${archives[@]}"; do
     name=${pair%%:*} dir=${pair#*:}
     if [ -d "$dir" ]; then
       echo "$name ($dir) -> $dest/$name.tar.gz"

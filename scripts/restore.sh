@@ -13,11 +13,8 @@ set -euo pipefail
 
 src=${1:?usage: scripts/restore.sh BACKUP_DIR}
 : "${DATABASE_URL:?set DATABASE_URL to the (empty) PostgreSQL database to restore into}"
-root=$(cd "$(dirname "$0")/.." && pwd)
-python=${PYTHON:-$root/.venv/bin/python}
-media_root=$(realpath -m "${MEDIA_ROOT:-$root/media}")
-certificates_root=$(realpath -m "${CERTIFICATES_ROOT:-$root/private/certificates}")
-export MEDIA_ROOT=$media_root CERTIFICATES_ROOT=$certificates_root  # the same folders for backup_summary.py
+# shellcheck source=scripts/_backup_env.sh
+source "$(dirname "$0")/_backup_env.sh"
 src=$(cd "$src" && pwd)
 
 echo "checking $src/SHA256SUMS"
@@ -29,7 +26,7 @@ if [ "$tables" != 0 ]; then
   echo "restore.sh: the target database already has $tables tables; restore into an empty one" >&2
   exit 2
 fi
-for pair in "media:$media_root" "certificates:$certificates_root"; do
+for pair in "${archives[@]}"; do
   name=${pair%%:*} dir=${pair#*:}
   if [ -f "$src/$name.tar.gz" ] && [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
     echo "restore.sh: $dir ($name) is not empty" >&2
@@ -40,7 +37,7 @@ done
 echo "database <- $src/db.dump"
 pg_restore --no-owner --no-privileges --exit-on-error --single-transaction --dbname="$DATABASE_URL" "$src/db.dump"
 
-for pair in "media:$media_root" "certificates:$certificates_root"; do
+for pair in "${archives[@]}"; do
   name=${pair%%:*} dir=${pair#*:}
   if [ -f "$src/$name.tar.gz" ]; then
     echo "$name ($dir) <- $src/$name.tar.gz"
