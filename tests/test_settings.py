@@ -78,6 +78,7 @@ def test_production_settings_pass_check_deploy(tmp_path, storage):
 PRINT_SETTINGS = (
     "import json; from django.conf import settings as s; from django.core.files.storage import storages; "
     "print(json.dumps({'STORAGES': s.STORAGES, 'CACHES': s.CACHES, 'DB': s.DATABASES['default'], "
+    "'CSP': s.CONTENT_SECURITY_POLICY, "
     "'classes': {a: type(storages[a]).__name__ for a in ('default', 'certificates', 'staticfiles')}}, default=str))"
 )
 
@@ -110,6 +111,9 @@ def test_production_storage_is_the_filesystem_unless_a_bucket_is_configured(tmp_
     assert private["bucket_name"] == "learn-private" and private["location"] == "private"
     assert private["default_acl"] == "private" and private["querystring_auth"] is True
     assert private["custom_domain"] is None  # never the public CDN
+    assert "img-src 'self' data: blob: https://cdn.example.com;" in s3["CSP"]
+    assert "media-src 'self' blob: https://cdn.example.com;" in s3["CSP"]
+    assert "img-src 'self' data: blob:;" in local["CSP"]
     for options in (media, private):
         assert options["endpoint_url"] == "http://127.0.0.1:9000" and options["region_name"] == "eu-west-2"
         assert options["addressing_style"] == "path" and options["file_overwrite"] is False

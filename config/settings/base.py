@@ -5,6 +5,7 @@ Everything that differs between machines comes from the environment; see README.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -19,8 +20,8 @@ def env_bool(name: str, default: bool = False, environ=os.environ) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str = "", environ=os.environ) -> list[str]:
+    return [item.strip() for item in environ.get(name, default).split(",") if item.strip()]
 
 
 def database_from_env(default_sqlite: Path) -> dict:
@@ -105,24 +106,32 @@ MIDDLEWARE = [
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
+
 # A strict policy for the public and participant pages: no inline script or style anywhere.
 # Wagtail's admin and the API docs bring their own inline code, so they are exempt.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "font-src 'self' data:",
-        "frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+def content_security_policy(media_origins=()) -> str:
+    """The site's policy; ``media_origins`` are where images and audio come from besides the site
+    itself (an S3 bucket or CDN: see ``s3_media_origins``)."""
+    media = " ".join(media_origins)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob: {media}".strip(),
+            f"media-src 'self' blob: {media}".strip(),
+            "font-src 'self' data:",
+            "frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/admin/", "/django-admin/", "/api/v1/docs/", "/api/v1/redoc/")
 
 ROOT_URLCONF = "config.urls"
@@ -328,3 +337,24 @@ def s3_storages(environ=os.environ) -> dict:
         "default": {"BACKEND": backend, "OPTIONS": media},
         "certificates": {"BACKEND": backend, "OPTIONS": certificates},
     }
+
+
+def s3_media_origins(environ=os.environ) -> list[str]:
+    """Origins that media URLs point at when media is on S3, for the Content-Security-Policy
+    (pages show images and play audio straight from the bucket or CDN). ``CSP_MEDIA_ORIGINS``
+    (comma-separated) replaces the guess; certificates never need one (streamed by the site)."""
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        return []
+    if environ.get("CSP_MEDIA_ORIGINS", "").strip():
+        return env_list("CSP_MEDIA_ORIGINS", environ=environ)
+    if environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        return [f"https://{environ['AWS_S3_CUSTOM_DOMAIN'].strip('/')}"]
+    endpoint, region = environ.get("AWS_S3_ENDPOINT_URL", ""), environ.get("AWS_S3_REGION_NAME", "")
+    style = environ.get("AWS_S3_ADDRESSING_STYLE", "")  # path: host/bucket/key; virtual: bucket.host/key
+    if endpoint:
+        scheme, host = urlsplit(endpoint)[:2]
+        hosts = {"path": [host], "virtual": [f"{bucket}.{host}"]}.get(style, [host, f"{bucket}.{host}"])
+        return [f"{scheme}://{name}" for name in hosts]
+    aws_hosts = ["s3.amazonaws.com"] + ([f"s3.{region}.amazonaws.com"] if region else [])
+    return [f"https://{name}" if style == "path" else f"https://{bucket}.{name}" for name in aws_hosts]

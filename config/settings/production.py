@@ -16,6 +16,7 @@ STORAGES = {
     **s3_storages(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+CONTENT_SECURITY_POLICY = content_security_policy(media_origins=s3_media_origins())
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
