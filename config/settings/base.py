@@ -268,6 +268,8 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Load balancers probe app servers over plain HTTP: no HTTPS redirect for the health check.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 HEALTHZ_MAX_TASK_AGE_SECONDS = int(os.environ.get("HEALTHZ_MAX_TASK_AGE_SECONDS", "300"))
 # --- Certificates (lms/certificates; docs/certificates.md) -----------------------------------
 # PDFs live in their own private storage, never under the public /media/. In production point
