@@ -255,7 +255,7 @@ LOGGING = {
     "loggers": {"django_tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")}},
 }
 
-# Cache: Redis where REDIS_URL is set (shared by every app server: throttles, idempotency),
+# Cache: Redis where REDIS_URL is set (shared by every app server: throttles, cached sessions),
 # otherwise a per-process memory cache (development); production falls back to the database cache.
 if os.environ.get("REDIS_URL"):
     CACHES = {
