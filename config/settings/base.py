@@ -5,6 +5,7 @@ Everything that differs between machines comes from the environment; see README.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -12,15 +13,15 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+def env_bool(name: str, default: bool = False, environ=os.environ) -> bool:
+    value = environ.get(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str = "", environ=os.environ) -> list[str]:
+    return [item.strip() for item in environ.get(name, default).split(",") if item.strip()]
 
 
 def database_from_env(default_sqlite: Path) -> dict:
@@ -33,7 +34,11 @@ def database_from_env(default_sqlite: Path) -> dict:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     try:
-        config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+        # Persistent connections (DB_CONN_MAX_AGE seconds, 0 = one per request), re-checked before
+        # reuse so a restarted database costs one failed ping, not a failed request.
+        config = dj_database_url.parse(
+            url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+        )
     except Exception as exc:  # dj-database-url raises several types for bad input
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a valid database URL ({exc}). "
@@ -101,24 +106,32 @@ MIDDLEWARE = [
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
+
 # A strict policy for the public and participant pages: no inline script or style anywhere.
 # Wagtail's admin and the API docs bring their own inline code, so they are exempt.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "font-src 'self' data:",
-        "frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+def content_security_policy(media_origins=()) -> str:
+    """The site's policy; ``media_origins`` are where images and audio come from besides the site
+    itself (an S3 bucket or CDN: see ``s3_media_origins``)."""
+    media = " ".join(media_origins)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob: {media}".strip(),
+            f"media-src 'self' blob: {media}".strip(),
+            "font-src 'self' data:",
+            "frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/admin/", "/django-admin/", "/api/v1/docs/", "/api/v1/redoc/")
 
 ROOT_URLCONF = "config.urls"
@@ -242,14 +255,21 @@ LOGGING = {
     "loggers": {"django_tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")}},
 }
 
-# Cache: Redis where REDIS_URL is set (shared by every app server: throttles, idempotency),
+# Cache: Redis where REDIS_URL is set (shared by every app server: throttles, cached sessions),
 # otherwise a per-process memory cache (development); production falls back to the database cache.
 if os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            # A hung Redis fails fast instead of holding a request thread.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Load balancers probe app servers over plain HTTP: no HTTPS redirect for the health check.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 HEALTHZ_MAX_TASK_AGE_SECONDS = int(os.environ.get("HEALTHZ_MAX_TASK_AGE_SECONDS", "300"))
 # --- Certificates (lms/certificates; docs/certificates.md) -----------------------------------
 # PDFs live in their own private storage, never under the public /media/. In production point
@@ -265,3 +285,78 @@ CERTIFICATE_SERIAL_PREFIX = os.environ.get("CERTIFICATE_SERIAL_PREFIX", "MC")
 CERTIFICATE_RENDER_TIMEOUT = int(os.environ.get("CERTIFICATE_RENDER_TIMEOUT", "30"))  # seconds, in the worker
 CERTIFICATE_MAX_ATTEMPTS = 5  # automatic retries with backoff; `manage.py issue_certificates` retries beyond
 CERTIFICATE_VERIFY_RATE = (30, 60)  # verification requests per client address: 30 per 60 seconds
+
+
+# --- Object storage (docs/deploy.md) ---------------------------------------------------------
+def s3_storages(environ=os.environ) -> dict:
+    """``STORAGES`` entries putting media and certificates on S3-compatible storage (django-storages).
+
+    Empty unless ``AWS_STORAGE_BUCKET_NAME`` is set; production settings merge the result in.
+    Credentials come from ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` or the instance role
+    (boto3's usual chain), never from here. Media goes under ``AWS_MEDIA_LOCATION`` (``media/``);
+    certificates under ``AWS_CERTIFICATES_LOCATION`` (``private/``), optionally in their own
+    bucket, with a private ACL, signed URLs only and never the public custom domain: they are
+    downloaded through the permission-checked view, which streams them from the bucket.
+    """
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        return {}
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME is set but django-storages/boto3 are not installed: "
+            "pip install 'wagtail-microlearn[s3]'"
+        ) from None
+    backend = "storages.backends.s3.S3Storage"
+    common = {
+        "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,  # MinIO, R2, Scaleway...
+        "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+        "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most MinIO setups
+        "file_overwrite": False,  # a second upload named like the first gets a new name
+    }
+    media = {
+        **common,
+        "bucket_name": bucket,
+        "location": environ.get("AWS_MEDIA_LOCATION", "media"),
+        "default_acl": None,  # the bucket policy decides who reads media
+        "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", True, environ),
+        "querystring_expire": int(environ.get("AWS_QUERYSTRING_EXPIRE", "3600")),
+        "custom_domain": environ.get("AWS_S3_CUSTOM_DOMAIN") or None,  # a CDN in front of public media
+    }
+    certificates = {
+        **common,
+        "bucket_name": environ.get("AWS_CERTIFICATES_BUCKET_NAME", "").strip() or bucket,
+        "location": environ.get("AWS_CERTIFICATES_LOCATION", "private"),
+        # Empty sends no ACL: needed on buckets with ACLs disabled (S3 Object Ownership
+        # "bucket owner enforced"); privacy then rests on the bucket policy alone.
+        "default_acl": environ.get("AWS_CERTIFICATES_DEFAULT_ACL", "private") or None,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "custom_domain": None,
+    }
+    return {
+        "default": {"BACKEND": backend, "OPTIONS": media},
+        "certificates": {"BACKEND": backend, "OPTIONS": certificates},
+    }
+
+
+def s3_media_origins(environ=os.environ) -> list[str]:
+    """Origins that media URLs point at when media is on S3, for the Content-Security-Policy
+    (pages show images and play audio straight from the bucket or CDN). ``CSP_MEDIA_ORIGINS``
+    (comma-separated) replaces the guess; certificates never need one (streamed by the site)."""
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        return []
+    if environ.get("CSP_MEDIA_ORIGINS", "").strip():
+        return env_list("CSP_MEDIA_ORIGINS", environ=environ)
+    if environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        return [f"https://{environ['AWS_S3_CUSTOM_DOMAIN'].strip('/')}"]
+    endpoint, region = environ.get("AWS_S3_ENDPOINT_URL", ""), environ.get("AWS_S3_REGION_NAME", "")
+    style = environ.get("AWS_S3_ADDRESSING_STYLE", "")  # path: host/bucket/key; virtual: bucket.host/key
+    if endpoint:
+        scheme, host = urlsplit(endpoint)[:2]
+        hosts = {"path": [host], "virtual": [f"{bucket}.{host}"]}.get(style, [host, f"{bucket}.{host}"])
+        return [f"{scheme}://{name}" for name in hosts]
+    aws_hosts = ["s3.amazonaws.com"] + ([f"s3.{region}.amazonaws.com"] if region else [])
+    return [f"https://{name}" if style == "path" else f"https://{bucket}.{name}" for name in aws_hosts]

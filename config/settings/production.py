@@ -8,10 +8,15 @@ if not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY)
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set, e.g. ALLOWED_HOSTS=learn.example.com")
 
+# Media and certificates: the local filesystem (a shared volume with several app servers), or
+# S3-compatible storage when AWS_STORAGE_BUCKET_NAME is set. Static files: whitenoise, hashed
+# names, compressed, served with a one-year immutable cache header.
 STORAGES = {
     **STORAGES,
+    **s3_storages(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+CONTENT_SECURITY_POLICY = content_security_policy(media_origins=s3_media_origins())
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -24,7 +29,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-if not os.environ.get("REDIS_URL"):
+if os.environ.get("REDIS_URL"):
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "REDIS_URL is set but the redis package is not installed: pip install 'wagtail-microlearn[redis]'"
+        ) from None
+else:
     # Shared across app servers without Redis: run `manage.py createcachetable` on deploy.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
