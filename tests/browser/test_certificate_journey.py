@@ -7,6 +7,7 @@ the learning-records UI); everything after it happens in Chromium.
 import io
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from lms import services
@@ -62,7 +63,8 @@ def test_participant_gets_downloads_and_verifies_a_certificate_then_staff_revoke
     # The copy button (progressive enhancement) copies the verification link.
     link = section.get_by_label("Verification link").input_value()
     section.get_by_role("button", name="Copy link").click()
-    assert section.locator(".copy-status").inner_text() == "Link copied."
+    # The status is written when the clipboard promise resolves: wait for it, don't race it.
+    expect(section.locator(".copy-status")).to_have_text("Link copied.")
     assert page.evaluate("navigator.clipboard.readText()") == link
     linkedin = section.get_by_role("link", name="Add to LinkedIn profile").get_attribute("href")
     assert linkedin.startswith("https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME")
