@@ -81,6 +81,28 @@ def pages() -> list[tuple[str, object, str]]:
     ]
 
 
+def sql_ms(client, url: str, runs: int) -> float:
+    """Median time spent in the database per request (every query timed in the cursor wrapper)."""
+    import statistics
+
+    from django.db import connection
+
+    spent = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[-1] += time.perf_counter() - started
+
+    with connection.execute_wrapper(timed):
+        for _ in range(runs):
+            spent.append(0.0)
+            client.get(url)
+    return statistics.median(spent) * 1000
+
+
 def explain(client, url: str) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -115,7 +137,7 @@ def main() -> None:
         # One connection across requests, as a server with persistent connections would.
         request_started.disconnect(close_old_connections)
         request_finished.disconnect(close_old_connections)
-        results: dict[int, dict[str, tuple[int, float]]] = {}
+        results: dict[int, dict[str, tuple[int, float, float]]] = {}
         measured = None
         for size in args.sizes:
             print(f"growing to {size:,} participants…", flush=True)
@@ -124,7 +146,10 @@ def main() -> None:
                 measured = pages()
             totals = _seed.counts()
             print("  " + ", ".join(f"{v:,} {k}" for k, v in totals.items()), flush=True)
-            results[size] = {label: measure(client, page, runs=args.runs) for label, client, page in measured}
+            results[size] = {
+                label: (*measure(client, page, runs=args.runs), sql_ms(client, page, max(5, args.runs // 3)))
+                for label, client, page in measured
+            }
         report(args, results)
         if args.explain:
             for _label, client, page in measured:
@@ -145,21 +170,30 @@ def report(args, results) -> None:
     sizes = args.sizes
     small, large = sizes[0], sizes[-1]
     print(
-        f"\nScale benchmark ({connection.vendor} {connection.pg_version // 10000}, median of {args.runs} requests, "
-        f"ms; queries of one warm request; load average {os.getloadavg()[0]:.2f})"
+        f"\nScale benchmark ({connection.vendor} {connection.pg_version // 10000}; load average "
+        f"{os.getloadavg()[0]:.2f}). Server: median ms of {args.runs} requests; SQL: median ms in the database "
+        "per request; queries: one warm request."
     )
-    head = f"{'page':<34} {'queries':>7} " + " ".join(f"{f'{s:,}':>9}" for s in sizes) + f" {'ratio':>6}"
+    columns = " ".join(f"{f'{s:,}':>9}" for s in sizes)
+    head = f"{'page':<34} {'queries':>7} server {columns} {'ratio':>6} | SQL {columns} {'ratio':>6}"
     print(head)
     print("-" * len(head))
     flagged = []
     for label in results[small]:
         queries = "/".join(sorted({str(results[s][label][0]) for s in sizes}))
         times = [results[s][label][1] for s in sizes]
+        sql = [results[s][label][2] for s in sizes]
         ratio = times[-1] / times[0]
         flag = " > 2x" if ratio > LIMIT else ""
         if flag:
             flagged.append(label)
-        print(f"{label:<34} {queries:>7} " + " ".join(f"{t:>9.1f}" for t in times) + f" {ratio:>6.2f}{flag}")
+        print(
+            f"{label:<34} {queries:>7}        "
+            + " ".join(f"{t:>9.1f}" for t in times)
+            + f" {ratio:>6.2f} |     "
+            + " ".join(f"{t:>9.1f}" for t in sql)
+            + f" {sql[-1] / sql[0]:>6.2f}{flag}"
+        )
     print(
         f"\n{len(flagged)} page(s) above {LIMIT:.0f}x from {small:,} to {large:,} participants"
         + (f": {', '.join(flagged)}" if flagged else "")
