@@ -81,26 +81,44 @@ def pages() -> list[tuple[str, object, str]]:
     ]
 
 
-def sql_ms(client, url: str, runs: int) -> float:
-    """Median time spent in the database per request (every query timed in the cursor wrapper)."""
+def measure_all(measured, runs: int) -> dict[str, tuple[int, float, float]]:
+    """{label: (queries of one warm request, median server ms, median SQL ms)}.
+
+    The pages take turns, one request each per round, so a burst of load from elsewhere on the
+    machine spreads over every page instead of landing on one. SQL time is every query timed in
+    a cursor wrapper, over a third of the rounds.
+    """
     import statistics
 
     from django.db import connection
 
-    spent = []
+    counts = {label: measure(client, url, runs=1)[0] for label, client, url in measured}  # warm-up, count
+    server: dict[str, list[float]] = {label: [] for label, _, _ in measured}
+    sql: dict[str, list[float]] = {label: [] for label, _, _ in measured}
+    spent = [0.0]
 
-    def timed(execute, sql, params, many, context):
+    def timed(execute, sql_text, params, many, context):
         started = time.perf_counter()
         try:
-            return execute(sql, params, many, context)
+            return execute(sql_text, params, many, context)
         finally:
-            spent[-1] += time.perf_counter() - started
+            spent[0] += time.perf_counter() - started
 
-    with connection.execute_wrapper(timed):
-        for _ in range(runs):
-            spent.append(0.0)
+    for round_ in range(runs):
+        for label, client, url in measured:
+            started = time.perf_counter()
             client.get(url)
-    return statistics.median(spent) * 1000
+            server[label].append((time.perf_counter() - started) * 1000)
+        if round_ % 3 == 0:
+            with connection.execute_wrapper(timed):
+                for label, client, url in measured:
+                    spent[0] = 0.0
+                    client.get(url)
+                    sql[label].append(spent[0] * 1000)
+    return {
+        label: (counts[label], statistics.median(server[label]), statistics.median(sql[label]))
+        for label, _, _ in measured
+    }
 
 
 def explain(client, url: str) -> None:
@@ -146,10 +164,7 @@ def main() -> None:
                 measured = pages()
             totals = _seed.counts()
             print("  " + ", ".join(f"{v:,} {k}" for k, v in totals.items()), flush=True)
-            results[size] = {
-                label: (*measure(client, page, runs=args.runs), sql_ms(client, page, max(5, args.runs // 3)))
-                for label, client, page in measured
-            }
+            results[size] = measure_all(measured, args.runs)
         report(args, results)
         if args.explain:
             for _label, client, page in measured:
@@ -171,8 +186,8 @@ def report(args, results) -> None:
     small, large = sizes[0], sizes[-1]
     print(
         f"\nScale benchmark ({connection.vendor} {connection.pg_version // 10000}; load average "
-        f"{os.getloadavg()[0]:.2f}). Server: median ms of {args.runs} requests; SQL: median ms in the database "
-        "per request; queries: one warm request."
+        f"{os.getloadavg()[0]:.2f}). Server: median ms of {args.runs} requests, the pages taking turns; SQL: "
+        "median ms in the database per request; queries: one warm request."
     )
     columns = " ".join(f"{f'{s:,}':>9}" for s in sizes)
     head = f"{'page':<34} {'queries':>7} server {columns} {'ratio':>6} | SQL {columns} {'ratio':>6}"
