@@ -34,6 +34,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -456,6 +457,7 @@ def main() -> None:
     if errors:
         print(f"{errors} error(s); gunicorn log: {tmp / 'gunicorn.log'}")
         sys.exit(1)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
