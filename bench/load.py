@@ -8,12 +8,15 @@ Steps:
 
 1. In a subprocess with the production settings: create the database named by
    BENCH_DATABASE_URL (default ``bench_load`` on 127.0.0.1:5432) if needed, migrate,
-   ``createcachetable``, ``collectstatic`` into a temporary directory, and seed the scale data
+   ``createcachetable``, ``collectstatic`` (into ``$TMPDIR/bench-load-static``, kept between runs
+   and redone when the project's static files or pyproject.toml change), and seed the scale data
    of bench/_seed.py (reused when already there; 100,000 participants, a million challenge
    entries). It gives the simulated participants a password, makes a fresh API key for
    organisation 0 and a pool of members without an enrolment for the bulk enrolments.
 2. Starts ``gunicorn -c gunicorn.conf.py config.wsgi`` (2 workers, 4 threads each, as the
-   Procfile) on a free loopback port with ``config.settings.production``; requests carry
+   Procfile) on a free loopback port with ``config.settings.production`` (its STATIC_ROOT
+   pointed at the kept directory; no task worker runs, so the tasks the workloads queue stay
+   queued, see docs/performance.md); requests carry
    ``X-Forwarded-Proto: https`` as from a TLS-terminating proxy. The API throttle is raised to a
    rate the bench cannot reach (it is still evaluated on every request).
 3. Participant workload: ``--users`` participants (default 8), each logged in through the real
