@@ -59,8 +59,16 @@ format: install
 worker: install
 	$(PY) manage.py lms_worker
 
+# bench/load.py and bench/scale.py need PostgreSQL (BENCH_DATABASE_URL, default 127.0.0.1:5432) and take
+# minutes at full size, so `make bench` runs them small and skips them, with a note, without PostgreSQL.
+# Full-size commands and figures: docs/performance.md.
+SCALE_BENCH_ARGS ?= --sizes 1000,10000 --skip-without-postgres
+LOAD_BENCH_ARGS ?= --participants 10000 --duration 10 --skip-without-postgres
+
 bench: install sysdeps-pdf
-	@for f in bench/*.py; do case $$f in */_*) continue;; esac; echo "== $$f"; $(PY) $$f || exit 1; done
+	@for f in bench/*.py; do case $$f in */_*) continue;; esac; \
+	  case $$f in */scale.py) args="$(SCALE_BENCH_ARGS)";; */load.py) args="$(LOAD_BENCH_ARGS)";; *) args="";; esac; \
+	  echo "== $$f $$args"; $(PY) $$f $$args || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .test-media staticfiles

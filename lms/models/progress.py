@@ -17,6 +17,17 @@ class ModuleProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "module"], name="lms_progress_one_per_module"),
         ]
+        indexes = [
+            # Covering index for the per-enrolment progress aggregates of the trainer pages (cohort
+            # list averages, cohort report, module cells): index-only probes per enrolment keep
+            # PostgreSQL on a nested loop over the cohort's enrolments instead of a scan of the
+            # whole table, which grows with every cohort (bench/scale.py, docs/performance.md).
+            # Key columns rather than INCLUDE, which SQLite does not support.
+            models.Index(
+                fields=["enrolment", "module", "completed_at", "quiz_passed_at", "best_score", "attempts_used"],
+                name="lms_progress_enrol_cover",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"progress {self.enrolment_id}/{self.module_id}"
