@@ -80,6 +80,11 @@ def challenge_state_hash(challenge: Challenge) -> str:
     )
 
 
+def _ensure_root_collection() -> None:
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+
+
 class ProgrammeLoader:
     def __init__(self, path: Path, *, media_dir: Path | None = None, force: bool = False, stdout=None):
         self.path = Path(path)
@@ -153,7 +158,9 @@ class ProgrammeLoader:
 
     @staticmethod
     def _root() -> Page:
-        """The tree root; recreated (with the default locale) if a database flush removed it."""
+        """The tree root; recreated (with the default locale and the root collection, which
+        documents and images need) if a database flush removed them."""
+        _ensure_root_collection()
         root = Page.get_first_root_node()
         if root is None:
             code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
@@ -319,8 +326,7 @@ class ProgrammeLoader:
         existing = Document.objects.filter(file_hash=digest).first()
         if existing:
             return existing
-        if Collection.get_first_root_node() is None:
-            Collection.add_root(name="Root")
+        _ensure_root_collection()
         with path.open("rb") as fh:
             document = Document(title=title)
             document.file.save(path.name, File(fh), save=False)
