@@ -1,7 +1,8 @@
 """Benchmark the trainer cohort pages at scale.
 
     .venv/bin/python bench/cohort.py                 # throwaway SQLite database
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_cohorts_bench .venv/bin/python bench/cohort.py
+    createdb -h 127.0.0.1 -U postgres bench_cohort   # once
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_cohort .venv/bin/python bench/cohort.py
 
 Seeds (with bulk_create) an 8-module course, a cohort of 2,000 participants with six weeks of
 challenge entries (about 60,000) and a 20-participant cohort, then prints the query count and
