@@ -38,6 +38,8 @@ class ApiKey(models.Model):
     Keys carry 256 bits of randomness, so a fast hash is enough (no password stretching).
     """
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey("lms.Organisation", on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100, help_text="What the key is for, e.g. 'Workday sync'.")
@@ -96,6 +98,8 @@ class IdempotencyRecord(models.Model):
     replays its response.
     """
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
@@ -134,6 +138,8 @@ class WebhookEndpoint(models.Model):
     that creates the endpoint.
     """
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey("lms.Organisation", on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.CharField(max_length=500, validators=[URLValidator(schemes=["https", "http"])])
@@ -159,6 +165,8 @@ class DeliveryStatus(models.TextChoices):
 
 class WebhookDelivery(models.Model):
     """One event sent (or being retried) to one endpoint. ``uuid`` is the ``webhook-id`` header."""
+
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")

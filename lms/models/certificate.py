@@ -109,6 +109,8 @@ class Certificate(models.Model):
 class CertificateSerialCounter(models.Model):
     """The last serial number used for one course in one year. Locked with SELECT … FOR UPDATE."""
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     course = models.ForeignKey("courses.CoursePage", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     last_number = models.PositiveIntegerField(default=0)

@@ -38,6 +38,8 @@ class ChallengeLog(models.Model):
     records when the outcome last changed, so reports can say when a win happened.
     """
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="challenge_logs")
     challenge = models.ForeignKey("courses.Challenge", on_delete=models.PROTECT, related_name="logs")
@@ -89,6 +91,8 @@ class ChallengeLogOutcomeChange(models.Model):
 
     ``ChallengeLog.outcome_changed_at`` holds the latest change; this table keeps them all.
     """
+
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
     log = models.ForeignKey(ChallengeLog, on_delete=models.CASCADE, related_name="outcome_changes")
     previous = models.CharField(max_length=14, choices=Outcome.choices, blank=True)

@@ -25,6 +25,8 @@ class OrganisationMember(models.Model):
     ``external_id`` is unique per organisation when set. ``deactivated_at`` marks a leaver.
     """
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -76,6 +78,8 @@ class Cohort(models.Model):
 class NudgeLog(models.Model):
     """An email a trainer sent to encourage an at-risk participant of a cohort (rate-limited)."""
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="nudges")
     enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="nudges")
     sent_by = models.ForeignKey(
@@ -107,6 +111,8 @@ class ImportStatus(models.TextChoices):
 
 class CohortImport(models.Model):
     """One CSV upload of participants into a cohort: the parsed preview, then the import's progress."""
+
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="imports")

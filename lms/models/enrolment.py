@@ -23,6 +23,7 @@ class EnrolmentSource(models.TextChoices):
 
 
 class Enrolment(models.Model):
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
     course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="enrolments")

@@ -4,6 +4,8 @@ from django.db import models
 class ModuleProgress(models.Model):
     """One participant's record for one module. Keyed by page id, so reordering never loses it."""
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="module_progress")
     module = models.ForeignKey("courses.ModulePage", on_delete=models.CASCADE, related_name="+")
     started_at = models.DateTimeField()

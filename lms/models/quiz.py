@@ -16,6 +16,8 @@ class QuizAttempt(models.Model):
     for the served ids, so a tampered POST naming anything else is rejected.
     """
 
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="quiz_attempts")
     module = models.ForeignKey("courses.ModulePage", on_delete=models.CASCADE, related_name="+")
