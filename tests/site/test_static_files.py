@@ -42,7 +42,7 @@ def test_collectstatic_hashes_every_file_the_templates_reference_and_pages_use_t
     for folder in TEMPLATE_DIRS:
         for template in folder.rglob("*.html"):
             names.update(re.findall(r"""\{% static ['"]([^'"]+)['"]""", template.read_text()))
-    assert {"css/site.css", "favicon.svg", "js/certificates.js", "css/trainer.css"} <= names
+    assert {"css/site.css", "favicon.svg", "lms/js/certificates.js", "lms/css/trainer.css"} <= names
     for name in sorted(names):
         hashed = staticfiles_storage.stored_name(name)  # ValueError if the manifest lacks it
         assert re.fullmatch(rf".+\.{HASHED}\.\w+", hashed), hashed
@@ -70,3 +70,19 @@ def test_collectstatic_hashes_every_file_the_templates_reference_and_pages_use_t
 
     unhashed = client.get("/static/css/site.css")  # still served, but may change: short cache only
     assert unhashed.status_code == 200 and "immutable" not in unhashed["Cache-Control"]
+
+
+def test_the_plugin_ships_every_static_file_its_templates_use():
+    """A host site has only the plugin's own static folders: lms/, courses/ and api/ templates must
+    not point at the runnable site's static/ (a manifest storage would 500 on a missing name)."""
+    root = Path(__file__).resolve().parent.parent.parent
+    used = set()
+    for app in ("lms", "courses", "api"):
+        for template in (root / app).glob("templates/**/*.html"):
+            used |= {(app, name) for name in re.findall(r"{% static '([^']+)' %}", template.read_text())}
+    assert used, "expected the plugin's templates to use static files"
+    apps = ("lms", "courses", "api")
+    missing = sorted(
+        f"{app}: {name}" for app, name in used if not any((root / a / "static" / name).is_file() for a in apps)
+    )
+    assert missing == []

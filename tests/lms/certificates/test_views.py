@@ -147,7 +147,7 @@ def test_learn_page_lists_certificates_with_download_copy_and_linkedin(client, c
     assert "My certificates" in html and certificate.serial in html
     assert download_path(certificate) in html
     assert f'value="http://testserver{verify_path(certificate)}"' in html
-    assert "js/certificates.js" in html and "<script>" not in html
+    assert "lms/js/certificates.js" in html and "<script>" not in html
     linkedin = html.split('href="https://www.linkedin.com/profile/add?', 1)[1].split('"', 1)[0]
     params = parse_qs(urlsplit("?" + linkedin.replace("&amp;", "&")).query)
     assert params["startTask"] == ["CERTIFICATION_NAME"]
