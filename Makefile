@@ -56,8 +56,9 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Locally, pair it with `TASKS_BACKEND=db make run` so the site queues tasks instead of running them.
 worker: install
-	$(PY) manage.py lms_worker
+	TASKS_BACKEND=db $(PY) manage.py lms_worker
 
 # bench/load.py and bench/scale.py need PostgreSQL (BENCH_DATABASE_URL, default 127.0.0.1:5432) and take
 # minutes at full size, so `make bench` runs them small and skips them, with a note, without PostgreSQL.

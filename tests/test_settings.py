@@ -157,3 +157,17 @@ def test_a_minimal_host_site_can_install_the_plugin_and_migrate(tmp_path):
     assert check.returncode == 0, check.stderr
     shown = manage("showmigrations", "lms", "courses", env=env)
     assert "[ ]" not in shown.stdout and "0001_initial" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({}, "django_tasks.backends.immediate.ImmediateBackend"),
+        ({"TASKS_BACKEND": "db"}, "django_tasks_db.DatabaseBackend"),
+    ],
+)
+def test_dev_runs_tasks_in_process_unless_asked_to_queue_them_for_make_worker(tmp_path, env, backend):
+    code = "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
+    result = manage("shell", "-c", code, env={"DATABASE_URL": f"sqlite:///{tmp_path}/dev.sqlite3", **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == backend
