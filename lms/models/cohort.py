@@ -76,7 +76,10 @@ class Cohort(models.Model):
 
 
 class NudgeLog(models.Model):
-    """An email a trainer sent to encourage an at-risk participant of a cohort (rate-limited)."""
+    """An email a trainer sent to encourage an at-risk participant of a cohort (rate-limited).
+
+    The row is written with the rendered email when the trainer sends it; the task worker
+    delivers it and stamps ``emailed_at`` (``None`` while it waits in the queue)."""
 
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
@@ -90,6 +93,8 @@ class NudgeLog(models.Model):
     subject = models.CharField(max_length=200)
     note = models.TextField(max_length=1000, blank=True)
     reasons = models.JSONField(default=list, blank=True)
+    body = models.TextField(blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_at"]

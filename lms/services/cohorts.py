@@ -8,7 +8,8 @@ that is still running is refused; one in a cohort that has ended moves to the ne
 
 **Nudges** are rate-limited: a participant gets at most one nudge per ``NUDGE_PARTICIPANT_INTERVAL``
 whoever sends it, and a sender at most ``NUDGE_SENDER_HOURLY_LIMIT`` nudges an hour. Each email
-sent is logged (``NudgeLog``); only participants the cohort report flags as at risk are nudged.
+is rendered and logged (``NudgeLog``) in the trainer's request, then delivered by the task
+worker (``nudge_email_deliver``); only participants the cohort report flags as at risk are nudged.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -83,7 +84,7 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
     )
     site_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
     result = NudgeResult()
-    messages, logs = [], []
+    logs = []
     for row in sorted(rows, key=lambda r: r.sort_name):
         if not row.at_risk:
             result.skipped.append(f"{row.name}: not at risk")
@@ -91,13 +92,12 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
             result.skipped.append(f"{row.name}: no email address")
         elif row.enrolment_id in recent:
             result.skipped.append(f"{row.name}: already nudged in the last 24 hours")
-        elif len(messages) >= quota:
+        elif len(logs) >= quota:
             result.skipped.append(f"{row.name}: you have reached {NUDGE_SENDER_HOURLY_LIMIT} nudges this hour")
         else:
             context = {"row": row, "cohort": cohort, "sender": sender, "note": note, "site_url": site_url}
             subject = render_to_string("lms/email/nudge_subject.txt", context).strip()
             body = render_to_string("lms/email/nudge_body.txt", context)
-            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [row.email]))
             logs.append(
                 NudgeLog(
                     cohort=cohort,
@@ -106,13 +106,30 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
                     sent_at=now,
                     recipient=row.email,
                     subject=subject[:200],
+                    body=body,
                     note=note,
                     reasons=row.reasons,
                 )
             )
             result.sent.append(row.name)
-    if messages:
+    if logs:
+        from ..cohort_tasks import nudge_email_send
+
         with transaction.atomic():
-            NudgeLog.objects.bulk_create(logs)
-            get_connection().send_messages(messages)
+            created = NudgeLog.objects.bulk_create(logs)
+            ids = [log.pk for log in created]
+            transaction.on_commit(lambda: [nudge_email_send.enqueue(nudge_id=pk) for pk in ids])
     return result
+
+
+def nudge_email_deliver(*, nudge_id: int) -> bool:
+    """Send a logged nudge that has not been emailed yet; False when there is nothing to send.
+
+    Safe to re-run: a nudge already stamped ``emailed_at`` is not sent again. A worker killed
+    between the SMTP hand-over and the stamp sends it twice (at least once, never lost)."""
+    nudge = NudgeLog.objects.filter(pk=nudge_id, emailed_at__isnull=True).first()
+    if nudge is None:
+        return False
+    EmailMessage(nudge.subject, nudge.body, settings.DEFAULT_FROM_EMAIL, [nudge.recipient]).send()
+    NudgeLog.objects.filter(pk=nudge_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return True

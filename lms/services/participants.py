@@ -70,6 +70,8 @@ def set_password_url(user) -> str:
 
 
 def send_welcome_email(*, member: OrganisationMember) -> None:
+    """Email a provisioned participant a one-time set-password link (run by the task worker;
+    a re-run sends a fresh link, the earlier one still works once)."""
     user = member.user
     body = (
         f"Hello {user.first_name or user.username},\n\n"
@@ -110,7 +112,9 @@ def participant_provision(
         _check_external_id(organisation, external_id)
         raise ParticipantConflict("An account with this email address already exists.", field="email") from None
     if send_welcome:
-        transaction.on_commit(lambda: send_welcome_email(member=member))
+        from ..cohort_tasks import welcome_email_send
+
+        transaction.on_commit(lambda: welcome_email_send.enqueue(member_id=member.pk))
     return member
 
 

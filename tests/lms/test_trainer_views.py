@@ -145,7 +145,7 @@ def test_exports_stream_utf8_with_bom_and_neutralise_formulas(client, world, min
     assert data[header.index("learned")] == "'+1" and data[header.index("programme week")] == "3"
 
 
-def test_nudge_sends_email_to_at_risk_only_logs_and_rate_limits(client, world):
+def test_nudge_sends_email_to_at_risk_only_logs_and_rate_limits(client, world, django_capture_on_commit_callbacks):
     cohort = world["cohort_b"]
     fine = participant(cohort)
     progress(fine, ModulePage.objects.get(slug="first"), done=True, passed=True)
@@ -154,11 +154,16 @@ def test_nudge_sends_email_to_at_risk_only_logs_and_rate_limits(client, world):
     url = reverse("lms:trainer-nudge", args=[cohort.pk])
     page = client.get(url, {"participant": [world["in_b"].pk, fine.pk]})
     assert page.status_code == 200 and "not at risk" in page.content.decode()
-    response = client.post(url, {"participant": [world["in_b"].pk, fine.pk], "note": "Coffee on Friday?"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            url, {"participant": [world["in_b"].pk, fine.pk], "note": "Coffee on Friday?"}, follow=True
+        )
+    assert len(callbacks) == 1  # the worker sends it: one task queued on commit, for the one at-risk person
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [world["in_b"].user.email]
     assert "Coffee on Friday?" in mail.outbox[0].body
     log = NudgeLog.objects.get()
     assert log.enrolment_id == world["in_b"].pk and log.sent_by == world["staff"] and log.reasons
+    assert log.emailed_at is not None and log.body == mail.outbox[0].body
     assert "not at risk" in response.content.decode()
     again = client.post(url, {"participant": [world["in_b"].pk]}, follow=True)
     assert len(mail.outbox) == 1 and "already nudged" in again.content.decode()
@@ -209,3 +214,20 @@ def test_trainer_pages_render_for_a_cohort_without_participants(client, mini_pro
     assert client.get(reverse("lms:trainer-cohorts")).status_code == 200
     response = client.get(reverse("lms:trainer-cohort", args=[cohort.pk]), {"page": "99", "sort": "bogus"})
     assert response.status_code == 200 and "No participant matches" in response.content.decode()
+
+
+def test_a_nudge_is_emailed_by_the_worker_once_and_shows_queued_until_then(client, world):
+    from lms.services.cohorts import nudge_email_deliver
+
+    cohort = world["cohort_b"]
+    nudge_send(cohort=cohort, sender=world["staff"], enrolment_ids=[world["in_b"].pk], note="See you Monday")
+    log = NudgeLog.objects.get()
+    assert mail.outbox == [] and log.emailed_at is None  # on-commit callbacks did not run: still queued
+    client.force_login(world["staff"])
+    drill = reverse("lms:trainer-participant", args=[cohort.pk, world["in_b"].pk])
+    assert "queued for sending" in client.get(drill).content.decode()
+    assert nudge_email_deliver(nudge_id=log.pk) is True
+    assert nudge_email_deliver(nudge_id=log.pk) is False  # a re-run (worker retried) sends nothing more
+    assert len(mail.outbox) == 1 and "See you Monday" in mail.outbox[0].body
+    log.refresh_from_db()
+    assert log.emailed_at is not None and "queued for sending" not in client.get(drill).content.decode()
