@@ -7,8 +7,8 @@
 Seeds (with bulk_create) an 8-module course, a cohort of 2,000 participants with six weeks of
 challenge entries (about 60,000) and a 20-participant cohort, then prints the query count and
 the median server time (Django test client: middleware, view, template, streamed body) of the
-cohort page (first page and a filtered page), the cohort list and the full progress CSV export,
-for both cohorts, with the ratio large/small. The bench data is removed afterwards.
+cohort page (first page and a filtered page), the cohort list, the CSV exports and a
+participant drill-down, for both cohorts, with the ratio large/small. The bench data is removed afterwards.
 
 Targets (PostgreSQL): cohort page under 150 ms median with 100 rows shown and aggregates over
 2,000; the same query count at 20 and 2,000; the full CSV export under 1 s.
@@ -210,12 +210,16 @@ def main() -> None:
         ("cohort list", "lms:trainer-cohorts", ""),
         ("progress CSV export (all rows)", "lms:trainer-export-progress", ""),
         ("challenge entries CSV export", "lms:trainer-export-entries", ""),
+        ("participant drill-down", "lms:trainer-participant", ""),
     ]
+    one = {c.pk: Enrolment.objects.filter(cohort=c).earliest("pk").pk for c in (large, small)}
     print(f"{'':40} {'queries 20':>10} {'queries 2k':>10} {'ms 20':>8} {'ms 2k':>8} {'ratio':>6}")
     try:
         for label, name, query in pages:
             args_large = [large.pk] if name != "lms:trainer-cohorts" else []
             args_small = [small.pk] if name != "lms:trainer-cohorts" else []
+            if name == "lms:trainer-participant":
+                args_large, args_small = [large.pk, one[large.pk]], [small.pk, one[small.pk]]
             q_small, t_small = measure(client, reverse(name, args=args_small) + query)
             q_large, t_large = measure(client, reverse(name, args=args_large) + query)
             print(f"{label:40} {q_small:>10} {q_large:>10} {t_small:>8.1f} {t_large:>8.1f} {t_large / t_small:>6.1f}")

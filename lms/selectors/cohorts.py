@@ -22,6 +22,7 @@ At-risk rules (only for active enrolments, once the cohort has started):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, FloatField, Q, QuerySet
@@ -201,8 +202,13 @@ def _risk(row: ParticipantRow, *, now: dt.datetime, started: bool, expected: int
         row.reasons.append(f"Quiz attempts used up without passing ({row.exhausted} module{plural})")
 
 
-def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortReport:
-    """Every participant's aggregates and the cohort's charts: a constant number of queries."""
+def cohort_report(
+    *, cohort: Cohort, now: dt.datetime | None = None, enrolment_ids: Iterable[int] | None = None
+) -> CohortReport:
+    """Every participant's aggregates and the cohort's charts: a constant number of queries.
+
+    With ``enrolment_ids`` (the drill-down, the nudge form), only those participants' rows are
+    computed, with the same rules, and the cohort-wide charts are left empty."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     start = cohort.start_date
@@ -218,9 +224,14 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
     )
 
     in_cohort = Q(enrolment__cohort=cohort) & ~Q(enrolment__status=EnrolmentStatus.WITHDRAWN)
+    chosen = Q()
+    if enrolment_ids is not None:
+        ids = list(enrolment_ids)
+        in_cohort &= Q(enrolment_id__in=ids)
+        chosen = Q(pk__in=ids)
     columns = _week_columns(start, current_week)
     enrolments = (
-        Enrolment.objects.filter(cohort=cohort)
+        Enrolment.objects.filter(chosen, cohort=cohort)
         .exclude(status=EnrolmentStatus.WITHDRAWN)
         .annotate(activity=Greatest(Coalesce("last_activity_at", "enrolled_at"), "enrolled_at"))
         .values(
@@ -306,9 +317,9 @@ def cohort_report(*, cohort: Cohort, now: dt.datetime | None = None) -> CohortRe
         week_target=week_target,
         expected=expected,
         rows=list(rows.values()),
-        module_chart=_module_chart(cohort, modules, len(rows), in_cohort),
-        weekly_chart=_weekly_chart(list(rows.values()), columns, targets),
-        outcome_chart=_outcome_chart(in_cohort, columns),
+        module_chart=_module_chart(cohort, modules, len(rows), in_cohort) if enrolment_ids is None else [],
+        weekly_chart=_weekly_chart(list(rows.values()), columns, targets) if enrolment_ids is None else [],
+        outcome_chart=_outcome_chart(in_cohort, columns) if enrolment_ids is None else [],
     )
 
 

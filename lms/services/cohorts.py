@@ -70,7 +70,7 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
         raise CohortError("Select at least one participant to nudge.")
     now = now or timezone.now()
     wanted = set(enrolment_ids)
-    rows = [r for r in cohort_report(cohort=cohort, now=now).rows if r.enrolment_id in wanted]
+    rows = cohort_report(cohort=cohort, now=now, enrolment_ids=wanted).rows
     if not rows:
         raise CohortError("None of the selected people is a participant of this cohort.")
     recent = set(

@@ -145,8 +145,8 @@ def _participant(cohort, enrolment_id: int) -> Enrolment:
 def participant(request, cohort_id: int, enrolment_id: int):
     cohort = _cohort(request, cohort_id)
     enrolment = _participant(cohort, enrolment_id)
-    report = cohort_report(cohort=cohort)
-    row = next((r for r in report.rows if r.enrolment_id == enrolment.pk), None)
+    report = cohort_report(cohort=cohort, enrolment_ids=[enrolment.pk])
+    row = next(iter(report.rows), None)
     return render(
         request,
         "lms/trainer/participant.html",
@@ -206,8 +206,7 @@ def nudge(request, cohort_id: int):
             return redirect("lms:trainer-participant", cohort_id=cohort.pk, enrolment_id=ids[0])
         return redirect("lms:trainer-cohort", cohort_id=cohort.pk)
     ids = set(_ids(request.GET.getlist("participant")))
-    report = cohort_report(cohort=cohort)
-    chosen = [r for r in report.rows if r.enrolment_id in ids]
+    chosen = cohort_report(cohort=cohort, enrolment_ids=ids).rows
     if not chosen:
         messages.error(request, "Select at least one at-risk participant to nudge.")
         return redirect("lms:trainer-cohort", cohort_id=cohort.pk)

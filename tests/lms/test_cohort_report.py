@@ -188,3 +188,16 @@ def test_cohort_page_query_count_is_exact(client, mini_programme, modules, djang
     for cohort in (small, large):
         with django_assert_num_queries(14):
             client.get(reverse("lms:trainer-cohort", args=[cohort.pk]), {"at_risk": "1"})
+
+
+def test_the_report_of_chosen_participants_has_their_full_rows_and_no_charts(cohort, modules, mini_programme):
+    challenge = ChallengeFactory(course=mini_programme, week=1)
+    people = [participant(cohort, last_activity=NOW - dt.timedelta(days=d)) for d in (1, 9, 3)]
+    progress(people[0], modules[0], done=True, passed=True)
+    entry(people[1], challenge, outcome=Outcome.MEETING)
+    entry(people[2], challenge, follow_up="planned", follow_up_due=timezone.localdate() - dt.timedelta(days=2))
+    full = {r.enrolment_id: r for r in cohort_report(cohort=cohort, now=NOW).rows}
+    chosen = cohort_report(cohort=cohort, now=NOW, enrolment_ids=[people[1].pk, people[2].pk])
+    assert {r.enrolment_id: r for r in chosen.rows} == {p.pk: full[p.pk] for p in people[1:]}
+    assert chosen.module_chart == chosen.weekly_chart == chosen.outcome_chart == []
+    assert cohort_report(cohort=cohort, now=NOW, enrolment_ids=[]).rows == []
