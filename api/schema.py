@@ -32,6 +32,7 @@ ERROR_DESCRIPTIONS = {
     415: "Content type other than application/json.",
     422: "Idempotency-Key reused with a different request.",
     429: "Throttled; see the Retry-After header.",
+    503: "Database unavailable for a moment; retry (a POST with the same Idempotency-Key).",
 }
 
 
@@ -69,7 +70,7 @@ class ApiAutoSchema(AutoSchema):
         return parameters
 
     def error_codes(self) -> list[int]:
-        codes = [401, 429]
+        codes = [401, 429, 503]
         has_id = "{id}" in self.path
         if has_id:
             codes.append(404)

@@ -42,7 +42,7 @@ def test_schema_validates_and_covers_every_endpoint():
                 assert (path, method) in documented, (path, method)
     for (path, method), operation in (((p, m), op) for p, ops in schema["paths"].items() for m, op in ops.items()):
         responses = operation["responses"]
-        assert {"401", "429"} <= set(responses), (path, method)
+        assert {"401", "429", "503"} <= set(responses), (path, method)
         assert operation["security"] == [{"ApiKey": []}]
         if "{id}" in path:
             assert "404" in responses
