@@ -50,6 +50,7 @@ test: install sysdeps-pdf sysdeps-browser
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
