@@ -317,10 +317,20 @@ def cohort_report(
         week_target=week_target,
         expected=expected,
         rows=list(rows.values()),
-        module_chart=_module_chart(cohort, modules, len(rows), in_cohort) if enrolment_ids is None else [],
-        weekly_chart=_weekly_chart(list(rows.values()), columns, targets) if enrolment_ids is None else [],
-        outcome_chart=_outcome_chart(in_cohort, columns) if enrolment_ids is None else [],
+        **(_charts(cohort, modules, rows, in_cohort, columns, targets) if enrolment_ids is None else _NO_CHARTS),
     )
+
+
+_NO_CHARTS = {"module_chart": [], "weekly_chart": [], "outcome_chart": []}
+
+
+def _charts(cohort, modules, rows: dict, in_cohort: Q, columns, targets) -> dict:
+    """The cohort-wide charts (only for a report over every participant)."""
+    return {
+        "module_chart": _module_chart(cohort, modules, len(rows), in_cohort),
+        "weekly_chart": _weekly_chart(list(rows.values()), columns, targets),
+        "outcome_chart": _outcome_chart(in_cohort, columns),
+    }
 
 
 def _module_chart(cohort, modules, participants: int, in_cohort: Q) -> list[dict]:

@@ -113,13 +113,18 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
             )
             result.sent.append(row.name)
     if logs:
-        from ..cohort_tasks import nudge_email_send
-
         with transaction.atomic():
             created = NudgeLog.objects.bulk_create(logs)
             ids = [log.pk for log in created]
-            transaction.on_commit(lambda: [nudge_email_send.enqueue(nudge_id=pk) for pk in ids])
+            transaction.on_commit(lambda: _enqueue_deliveries(ids))
     return result
+
+
+def _enqueue_deliveries(nudge_ids: list[int]) -> None:
+    from ..cohort_tasks import nudge_email_send
+
+    for nudge_id in nudge_ids:
+        nudge_email_send.enqueue(nudge_id=nudge_id)
 
 
 def nudge_email_deliver(*, nudge_id: int) -> bool:

@@ -3,7 +3,7 @@
 A page shows 100 rows of about 20 values and 8 module cells each: as template nodes that is
 some 3,000 variable lookups and ~30 ms; built here with ``format_html`` (which escapes every
 value it is given) it is about a millisecond. The markup is the same one the template had;
-``tests/test_trainer_views.py`` checks it.
+``tests/lms/test_cohort_rows.py`` checks it.
 """
 
 from __future__ import annotations
