@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
+    label = "microlearn_api"
     verbose_name = "HR API"
 
     def ready(self):

@@ -1,4 +1,4 @@
-"""A/B of the ``lms_progress_enrol_cover`` index on a database kept by ``bench/scale.py --keep``.
+"""A/B of the ``ml_progress_enrol_cover`` index on a database kept by ``bench/scale.py --keep``.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/hb_scale .venv/bin/python bench/_index_ab.py
 
@@ -15,7 +15,7 @@ import sys
 import _seed
 import scale
 
-INDEX = "lms_progress_enrol_cover"
+INDEX = "ml_progress_enrol_cover"
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
 
     def run(tag: str) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE lms_moduleprogress")
+            cursor.execute("VACUUM ANALYZE microlearn_lms_moduleprogress")
         for label, (queries, server, sql) in scale.measure_all(pages, 30).items():
             print(f"{tag:<20} {label:<28} queries {queries}  server {server:6.1f} ms  SQL {sql:6.1f} ms", flush=True)
 

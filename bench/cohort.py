@@ -205,20 +205,20 @@ def main() -> None:
     client = Client()
     client.force_login(staff)
     pages = [
-        ("cohort page, first page", "lms:trainer-cohort", ""),
-        ("cohort page, filtered (at risk, name)", "lms:trainer-cohort", "?at_risk=1&q=ann&sort=-progress"),
-        ("cohort list", "lms:trainer-cohorts", ""),
-        ("progress CSV export (all rows)", "lms:trainer-export-progress", ""),
-        ("challenge entries CSV export", "lms:trainer-export-entries", ""),
-        ("participant drill-down", "lms:trainer-participant", ""),
+        ("cohort page, first page", "microlearn_lms:trainer-cohort", ""),
+        ("cohort page, filtered (at risk, name)", "microlearn_lms:trainer-cohort", "?at_risk=1&q=ann&sort=-progress"),
+        ("cohort list", "microlearn_lms:trainer-cohorts", ""),
+        ("progress CSV export (all rows)", "microlearn_lms:trainer-export-progress", ""),
+        ("challenge entries CSV export", "microlearn_lms:trainer-export-entries", ""),
+        ("participant drill-down", "microlearn_lms:trainer-participant", ""),
     ]
     one = {c.pk: Enrolment.objects.filter(cohort=c).earliest("pk").pk for c in (large, small)}
     print(f"{'':40} {'queries 20':>10} {'queries 2k':>10} {'ms 20':>8} {'ms 2k':>8} {'ratio':>6}")
     try:
         for label, name, query in pages:
-            args_large = [large.pk] if name != "lms:trainer-cohorts" else []
-            args_small = [small.pk] if name != "lms:trainer-cohorts" else []
-            if name == "lms:trainer-participant":
+            args_large = [large.pk] if name != "microlearn_lms:trainer-cohorts" else []
+            args_small = [small.pk] if name != "microlearn_lms:trainer-cohorts" else []
+            if name == "microlearn_lms:trainer-participant":
                 args_large, args_small = [large.pk, one[large.pk]], [small.pk, one[small.pk]]
             q_small, t_small = measure(client, reverse(name, args=args_small) + query)
             q_large, t_large = measure(client, reverse(name, args=args_large) + query)

@@ -69,11 +69,11 @@ def pages() -> list[tuple[str, object, str]]:
     for _ in range(5):  # the sixth page of organisation 0's feed (1,000 rows)
         later = hr.get(later).json()["next"]
     return [
-        ("/learn/ (participant dashboard)", participant, reverse("lms:learn")),
+        ("/learn/ (participant dashboard)", participant, reverse("microlearn_lms:learn")),
         ("module page (quiz, started)", participant, module.url),
-        ("challenge page", participant, reverse("lms:challenges", args=[course.pk])),
-        ("trainer cohort list", trainer, reverse("lms:trainer-cohorts")),
-        ("trainer cohort page (200)", trainer, reverse("lms:trainer-cohort", args=[cohort.pk])),
+        ("challenge page", participant, reverse("microlearn_lms:challenges", args=[course.pk])),
+        ("trainer cohort list", trainer, reverse("microlearn_lms:trainer-cohorts")),
+        ("trainer cohort page (200)", trainer, reverse("microlearn_lms:trainer-cohort", args=[cohort.pk])),
         ("HR completions feed, page 1", hr, feed),
         ("HR completions feed, page 6", hr, later.removeprefix("http://testserver")),
         ("HR participant by external_id", hr, "/api/v1/participants/?external_id=E4"),

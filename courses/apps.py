@@ -4,4 +4,5 @@ from django.apps import AppConfig
 class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "courses"
+    label = "microlearn_courses"
     verbose_name = "Courses"

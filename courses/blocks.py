@@ -16,7 +16,7 @@ from wagtail.images.blocks import ImageBlock
 class HeadingBlock(blocks.CharBlock):
     class Meta:
         icon = "title"
-        template = "courses/blocks/heading.html"
+        template = "microlearn_courses/blocks/heading.html"
 
 
 class KeyLessonBlock(blocks.StructBlock):
@@ -26,7 +26,7 @@ class KeyLessonBlock(blocks.StructBlock):
     class Meta:
         icon = "pick"
         label = "Key lesson"
-        template = "courses/blocks/key_lesson.html"
+        template = "microlearn_courses/blocks/key_lesson.html"
 
 
 class ChecklistBlock(blocks.StructBlock):
@@ -36,7 +36,7 @@ class ChecklistBlock(blocks.StructBlock):
     class Meta:
         icon = "tasks"
         label = "Checklist (habits)"
-        template = "courses/blocks/checklist.html"
+        template = "microlearn_courses/blocks/checklist.html"
 
 
 class QuoteBlock(blocks.StructBlock):
@@ -45,7 +45,7 @@ class QuoteBlock(blocks.StructBlock):
 
     class Meta:
         icon = "openquote"
-        template = "courses/blocks/quote.html"
+        template = "microlearn_courses/blocks/quote.html"
 
 
 class CaptionedImageBlock(blocks.StructBlock):
@@ -55,7 +55,7 @@ class CaptionedImageBlock(blocks.StructBlock):
     class Meta:
         icon = "image"
         label = "Image"
-        template = "courses/blocks/image.html"
+        template = "microlearn_courses/blocks/image.html"
 
 
 class VideoBlock(blocks.StructBlock):
@@ -66,7 +66,7 @@ class VideoBlock(blocks.StructBlock):
     class Meta:
         icon = "media"
         label = "Video embed"
-        template = "courses/blocks/video.html"
+        template = "microlearn_courses/blocks/video.html"
 
 
 class ReflectionBlock(blocks.StructBlock):
@@ -75,7 +75,7 @@ class ReflectionBlock(blocks.StructBlock):
     class Meta:
         icon = "help"
         label = "Reflection prompt"
-        template = "courses/blocks/reflection.html"
+        template = "microlearn_courses/blocks/reflection.html"
 
 
 class OpenersBlock(blocks.StructBlock):
@@ -86,7 +86,7 @@ class OpenersBlock(blocks.StructBlock):
     class Meta:
         icon = "comment"
         label = "Openers to try"
-        template = "courses/blocks/openers.html"
+        template = "microlearn_courses/blocks/openers.html"
 
 
 class AudioBlock(blocks.StructBlock):
@@ -100,7 +100,7 @@ class AudioBlock(blocks.StructBlock):
     class Meta:
         icon = "media"
         label = "Audio"
-        template = "courses/blocks/audio.html"
+        template = "microlearn_courses/blocks/audio.html"
 
 
 class ModuleBodyBlock(blocks.StreamBlock):

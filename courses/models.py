@@ -36,7 +36,7 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["courses.CourseIndexPage"]
+    subpage_types = ["microlearn_courses.CourseIndexPage"]
     max_count = 1
 
     class Meta:
@@ -54,8 +54,8 @@ class CourseIndexPage(Page):
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["courses.HomePage"]
-    subpage_types = ["courses.CoursePage"]
+    parent_page_types = ["microlearn_courses.HomePage"]
+    subpage_types = ["microlearn_courses.CoursePage"]
 
     class Meta:
         verbose_name = "course index page"
@@ -104,8 +104,8 @@ class CoursePage(Page):
     ]
     settings_panels = [*Page.settings_panels, FieldPanel("self_enrol")]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
-    parent_page_types = ["courses.CourseIndexPage"]
-    subpage_types = ["courses.ModulePage"]
+    parent_page_types = ["microlearn_courses.CourseIndexPage"]
+    subpage_types = ["microlearn_courses.ModulePage"]
 
     class Meta:
         verbose_name = "course"
@@ -164,7 +164,7 @@ class ModulePage(Page):
         FieldPanel("quiz"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
-    parent_page_types = ["courses.CoursePage"]
+    parent_page_types = ["microlearn_courses.CoursePage"]
     subpage_types = []
 
     edit_handler = TabbedInterface(

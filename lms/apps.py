@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "lms"
+    label = "microlearn_lms"
     verbose_name = "Learning records"
 
     def ready(self):

@@ -2,7 +2,7 @@ from django.urls import path
 
 from .views import certificates, challenges, learning, participant, trainer
 
-app_name = "lms"
+app_name = "microlearn_lms"
 
 urlpatterns = [
     path("learn/", participant.learn_home, name="learn"),

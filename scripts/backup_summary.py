@@ -25,18 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 COUNTED = [
     "auth.User",
-    "lms.Organisation",
-    "lms.Cohort",
-    "lms.Enrolment",
-    "lms.ModuleProgress",
-    "lms.QuizAttempt",
-    "lms.ChallengeLog",
-    "lms.Certificate",
+    "microlearn_lms.Organisation",
+    "microlearn_lms.Cohort",
+    "microlearn_lms.Enrolment",
+    "microlearn_lms.ModuleProgress",
+    "microlearn_lms.QuizAttempt",
+    "microlearn_lms.ChallengeLog",
+    "microlearn_lms.Certificate",
     "wagtailcore.Page",
     "wagtailimages.Image",
     "wagtailimages.Rendition",
     "wagtaildocs.Document",
-    "api.ApiKey",
+    "microlearn_api.ApiKey",
 ]
 
 
@@ -71,7 +71,7 @@ def summary(*, open_first: int) -> tuple[dict, list[str]]:
     from lms.models import Certificate
 
     counts = {label: apps.get_model(label).objects.count() for label in COUNTED}
-    counts["lms.Certificate by status"] = dict(sorted(_count_by(Certificate, "status").items()))
+    counts["microlearn_lms.Certificate by status"] = dict(sorted(_count_by(Certificate, "status").items()))
     pdfs = list(Certificate.objects.exclude(pdf="").values_list("pdf", flat=True))
     images = list(get_image_model().objects.values_list("file", flat=True))
     documents = list(get_document_model().objects.values_list("file", flat=True))

@@ -155,7 +155,7 @@ def test_a_minimal_host_site_can_install_the_plugin_and_migrate(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     check = manage("check", env=env)
     assert check.returncode == 0, check.stderr
-    shown = manage("showmigrations", "lms", "courses", env=env)
+    shown = manage("showmigrations", "microlearn_lms", "microlearn_courses", "microlearn_api", env=env)
     assert "[ ]" not in shown.stdout and "0001_initial" in shown.stdout
 
 

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
-app_name = "api-v1"
+app_name = "microlearn_api"
 
 urlpatterns = [
     path("participants/", views.ParticipantListCreate.as_view(), name="participant-list"),
@@ -28,6 +28,6 @@ urlpatterns = [
     path("webhooks/<uuid:id>/deliveries/", views.WebhookDeliveries.as_view(), name="webhook-deliveries"),
     # Documentation: not API resources (no key needed).
     path("schema/", SpectacularAPIView.as_view(api_version="1.0.0"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="microlearn_api:schema"), name="docs"),
     re_path(r"^.*$", views.not_found, name="not-found"),
 ]

@@ -268,7 +268,7 @@ def _on_certificate(event: str):
 def certificate_data(certificate_id: int) -> dict:
     """Seam for the certificates feature: its model, when installed, supplies the public fields."""
     try:
-        model = apps.get_model("lms", "Certificate")
+        model = apps.get_model("microlearn_lms", "Certificate")
     except LookupError:
         return {}
     certificate = model.objects.filter(pk=certificate_id).first()

@@ -58,7 +58,7 @@ class CertificateManageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, T
 
     permission_required = "change"
     permission_policy = None
-    template_name = "lms/admin/certificate_manage.html"
+    template_name = "microlearn_lms/admin/certificate_manage.html"
     model = Certificate
     index_url_name = None
     edit_url_name = None
@@ -97,9 +97,9 @@ class CertificateManageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, T
             can_revoke=certificate.status == CertificateStatus.ISSUED,
             can_reissue=certificate.status in {CertificateStatus.ISSUED, CertificateStatus.REVOKED},
             download_url=(
-                reverse("lms:certificate_download", kwargs={"uuid": certificate.uuid}) if certificate.pdf else ""
+                reverse("microlearn_lms:certificate_download", kwargs={"uuid": certificate.uuid}) if certificate.pdf else ""
             ),
-            verify_url=reverse("lms:certificate_verify", kwargs={"code": certificate.verification_code}),
+            verify_url=reverse("microlearn_lms:certificate_verify", kwargs={"code": certificate.verification_code}),
             replacement_url=(
                 reverse(self.edit_url_name, args=[certificate.superseded_by_id]) if certificate.superseded_by_id else ""
             ),

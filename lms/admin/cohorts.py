@@ -40,14 +40,14 @@ class CohortEditView(generic.EditView):
         buttons.append(
             Button(
                 "Import participants (CSV)",
-                url=reverse("lms_cohort_import", args=[self.object.pk]),
+                url=reverse("microlearn_lms_cohort_import", args=[self.object.pk]),
                 icon_name="upload",
                 priority=5,
             )
         )
         buttons.append(
             Button(
-                "Trainer view", url=reverse("lms:trainer-cohort", args=[self.object.pk]), icon_name="view", priority=6
+                "Trainer view", url=reverse("microlearn_lms:trainer-cohort", args=[self.object.pk]), icon_name="view", priority=6
             )
         )
         return buttons
@@ -115,9 +115,9 @@ def import_upload(request, cohort_id: int):
             except CsvImportError as exc:
                 form.add_error("file", str(exc))
             else:
-                return redirect("lms_cohort_import_preview", cohort_id=cohort.pk, import_id=cohort_import.pk)
+                return redirect("microlearn_lms_cohort_import_preview", cohort_id=cohort.pk, import_id=cohort_import.pk)
     recent = cohort.imports.select_related("uploaded_by")[:10]
-    return render(request, "lms/admin/import_upload.html", {"cohort": cohort, "form": form, "recent": recent})
+    return render(request, "microlearn_lms/admin/import_upload.html", {"cohort": cohort, "form": form, "recent": recent})
 
 
 def _import(request, cohort_id: int, import_id: int) -> CohortImport:
@@ -129,17 +129,17 @@ def _import(request, cohort_id: int, import_id: int) -> CohortImport:
 def import_preview(request, cohort_id: int, import_id: int):
     cohort_import = _import(request, cohort_id, import_id)
     if cohort_import.status != ImportStatus.PREVIEW:
-        return redirect("lms_cohort_import_progress", cohort_id=cohort_id, import_id=import_id)
+        return redirect("microlearn_lms_cohort_import_progress", cohort_id=cohort_id, import_id=import_id)
     if request.method == "POST":
         if not cohort_import.rows:
             messages.error(request, "There is no good row to import. Fix the file and upload it again.")
-            return redirect("lms_cohort_import", cohort_id=cohort_id)
+            return redirect("microlearn_lms_cohort_import", cohort_id=cohort_id)
         csv_import_confirm(cohort_import=cohort_import)
-        return redirect("lms_cohort_import_progress", cohort_id=cohort_id, import_id=import_id)
+        return redirect("microlearn_lms_cohort_import_progress", cohort_id=cohort_id, import_id=import_id)
     rows = cohort_import.rows
     return render(
         request,
-        "lms/admin/import_preview.html",
+        "microlearn_lms/admin/import_preview.html",
         {
             "cohort": cohort_import.cohort,
             "job": cohort_import,
@@ -155,18 +155,18 @@ def import_progress(request, cohort_id: int, import_id: int):
     running = cohort_import.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
     return render(
         request,
-        "lms/admin/import_progress.html",
+        "microlearn_lms/admin/import_progress.html",
         {"cohort": cohort_import.cohort, "job": cohort_import, "running": running},
     )
 
 
 def admin_urls():
     return [
-        path("cohort-import/<int:cohort_id>/", import_upload, name="lms_cohort_import"),
-        path("cohort-import/<int:cohort_id>/<int:import_id>/", import_preview, name="lms_cohort_import_preview"),
+        path("cohort-import/<int:cohort_id>/", import_upload, name="microlearn_lms_cohort_import"),
+        path("cohort-import/<int:cohort_id>/<int:import_id>/", import_preview, name="microlearn_lms_cohort_import_preview"),
         path(
             "cohort-import/<int:cohort_id>/<int:import_id>/progress/",
             import_progress,
-            name="lms_cohort_import_progress",
+            name="microlearn_lms_cohort_import_progress",
         ),
     ]

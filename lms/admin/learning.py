@@ -149,7 +149,7 @@ class EnrolmentViewSet(ModelViewSet):
         "withdrawn_at",
         "last_activity_at",
     ]
-    delete_template_name = "lms/admin/confirm_withdraw.html"
+    delete_template_name = "microlearn_lms/admin/confirm_withdraw.html"
     copy_view_enabled = False
     list_display = [
         "user",
@@ -256,7 +256,7 @@ class LearningViewSetGroup(ModelViewSetGroup):
     menu_label = "Learning records"
     menu_icon = "group"
     menu_order = 250
-    items = (EnrolmentViewSet("lms_enrolments"), QuizAttemptViewSet("lms_attempts"))
+    items = (EnrolmentViewSet("microlearn_lms_enrolments"), QuizAttemptViewSet("microlearn_lms_attempts"))
 
 
 learning_viewset_group = LearningViewSetGroup()

@@ -12,7 +12,7 @@ LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
 
 def verification_url(certificate) -> str:
     """The public verification page, on ``CERTIFICATE_BASE_URL`` or ``WAGTAILADMIN_BASE_URL``."""
-    path = reverse("lms:certificate_verify", kwargs={"code": certificate.verification_code})
+    path = reverse("microlearn_lms:certificate_verify", kwargs={"code": certificate.verification_code})
     base = setting("CERTIFICATE_BASE_URL") or getattr(settings, "WAGTAILADMIN_BASE_URL", "")
     return base.rstrip("/") + path
 

@@ -36,7 +36,7 @@ from .links import verification_url
 
 CONTENT_TYPE = "application/pdf"
 PDF_VARIANT = "pdf/a-3b"
-STYLESHEET = "lms/certificates/certificate.css"
+STYLESHEET = "microlearn_lms/certificates/certificate.css"
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_ACCENT = "#0b5cad"
 
@@ -152,7 +152,7 @@ def render_html_to_pdf(html: str, *, title: str = "") -> bytes:
 def render_certificate(certificate, *, design=None) -> tuple[str, str, bytes]:
     """Render ``certificate`` to a PDF. Returns ``(filename, content_type, bytes)``."""
     design = design or design_for_site()
-    html = render_to_string("lms/certificates/certificate_pdf.html", certificate_context(certificate, design))
+    html = render_to_string("microlearn_lms/certificates/certificate_pdf.html", certificate_context(certificate, design))
     with time_limit(setting("CERTIFICATE_RENDER_TIMEOUT")):
         content = render_html_to_pdf(html)
     return certificate.filename, CONTENT_TYPE, content

@@ -39,7 +39,7 @@ def certificate_upload_to(instance: "Certificate", filename: str) -> str:
 
 class Certificate(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="certificates")
+    enrolment = models.ForeignKey("microlearn_lms.Enrolment", on_delete=models.CASCADE, related_name="certificates")
     serial = models.CharField(max_length=40, unique=True, help_text="Human-readable, sequential per course and year.")
     verification_code = models.CharField(max_length=32, unique=True, editable=False)
     status = models.CharField(max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.PENDING)
@@ -75,18 +75,18 @@ class Certificate(models.Model):
             models.UniqueConstraint(
                 fields=["enrolment"],
                 condition=~models.Q(status="superseded"),
-                name="lms_certificate_one_current_per_enrolment",
+                name="ml_certificate_one_current_per_enrolment",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="revoked") | models.Q(revoked_at__isnull=False),
-                name="lms_certificate_revoked_has_timestamp",
+                name="ml_certificate_revoked_has_timestamp",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="issued") | ~models.Q(pdf=""),
-                name="lms_certificate_issued_has_pdf",
+                name="ml_certificate_issued_has_pdf",
             ),
         ]
-        indexes = [models.Index(fields=["status", "attempts"], name="lms_cert_status_attempts")]
+        indexes = [models.Index(fields=["status", "attempts"], name="ml_cert_status_attempts")]
 
     def __str__(self) -> str:
         return f"{self.serial} ({self.holder_name})"
@@ -111,13 +111,13 @@ class CertificateSerialCounter(models.Model):
 
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
-    course = models.ForeignKey("courses.CoursePage", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("microlearn_courses.CoursePage", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["course", "year"], name="lms_cert_counter_one_per_course_year"),
+            models.UniqueConstraint(fields=["course", "year"], name="ml_cert_counter_one_per_course_year"),
         ]
 
     def __str__(self) -> str:

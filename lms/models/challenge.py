@@ -41,8 +41,8 @@ class ChallengeLog(models.Model):
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="challenge_logs")
-    challenge = models.ForeignKey("courses.Challenge", on_delete=models.PROTECT, related_name="logs")
+    enrolment = models.ForeignKey("microlearn_lms.Enrolment", on_delete=models.CASCADE, related_name="challenge_logs")
+    challenge = models.ForeignKey("microlearn_courses.Challenge", on_delete=models.PROTECT, related_name="logs")
     occurred_on = models.DateField()
     setting = models.CharField(max_length=12, choices=Setting.choices, blank=True)
     who = models.CharField(max_length=200, blank=True)
@@ -67,13 +67,13 @@ class ChallengeLog(models.Model):
     class Meta:
         ordering = ["-occurred_on", "-created_at"]
         indexes = [
-            models.Index(fields=["enrolment", "occurred_on"], name="lms_log_enrol_date"),
-            models.Index(fields=["challenge", "occurred_on"], name="lms_log_challenge_date"),
+            models.Index(fields=["enrolment", "occurred_on"], name="ml_log_enrol_date"),
+            models.Index(fields=["challenge", "occurred_on"], name="ml_log_challenge_date"),
             # Wins only (about a quarter of the entries): the cohort page's outcomes-per-week
             # chart reads it with an index-only scan instead of scanning every entry.
             models.Index(
                 fields=["enrolment", "occurred_on", "outcome"],
-                name="lms_log_wins",
+                name="ml_log_wins",
                 condition=~models.Q(outcome="none_yet"),
             ),
         ]
@@ -101,7 +101,7 @@ class ChallengeLogOutcomeChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "pk"]
-        indexes = [models.Index(fields=["log", "changed_at"], name="lms_log_outcome_change")]
+        indexes = [models.Index(fields=["log", "changed_at"], name="ml_log_outcome_change")]
 
     def __str__(self) -> str:
         return f"log {self.log_id}: {self.previous or '-'} → {self.outcome} at {self.changed_at}"

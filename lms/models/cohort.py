@@ -37,11 +37,11 @@ class OrganisationMember(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "user"], name="lms_member_one_per_org"),
+            models.UniqueConstraint(fields=["organisation", "user"], name="ml_member_one_per_org"),
             models.UniqueConstraint(
                 fields=["organisation", "external_id"],
                 condition=~models.Q(external_id=""),
-                name="lms_member_unique_external_id",
+                name="ml_member_unique_external_id",
             ),
         ]
 
@@ -54,7 +54,7 @@ class Cohort(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cohorts")
-    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="cohorts")
+    course = models.ForeignKey("microlearn_courses.CoursePage", on_delete=models.PROTECT, related_name="cohorts")
     name = models.CharField(max_length=200)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
@@ -64,10 +64,10 @@ class Cohort(models.Model):
     class Meta:
         ordering = ["-start_date", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="lms_cohort_unique_name_per_org"),
+            models.UniqueConstraint(fields=["organisation", "name"], name="ml_cohort_unique_name_per_org"),
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
-                name="lms_cohort_end_after_start",
+                name="ml_cohort_end_after_start",
             ),
         ]
 
@@ -84,7 +84,7 @@ class NudgeLog(models.Model):
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="nudges")
-    enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="nudges")
+    enrolment = models.ForeignKey("microlearn_lms.Enrolment", on_delete=models.CASCADE, related_name="nudges")
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="nudges_sent"
     )
@@ -98,7 +98,7 @@ class NudgeLog(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
-        indexes = [models.Index(fields=["enrolment", "sent_at"], name="lms_nudge_enrol_sent")]
+        indexes = [models.Index(fields=["enrolment", "sent_at"], name="ml_nudge_enrol_sent")]
 
     def __str__(self) -> str:
         return f"nudge to {self.recipient} at {self.sent_at:%Y-%m-%d %H:%M}"

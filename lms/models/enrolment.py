@@ -26,9 +26,9 @@ class Enrolment(models.Model):
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
-    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="enrolments")
+    course = models.ForeignKey("microlearn_courses.CoursePage", on_delete=models.PROTECT, related_name="enrolments")
     cohort = models.ForeignKey(
-        "lms.Cohort", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
+        "microlearn_lms.Cohort", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
     )
     status = models.CharField(max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
     source = models.CharField(max_length=10, choices=EnrolmentSource.choices, default=EnrolmentSource.SELF)
@@ -45,18 +45,18 @@ class Enrolment(models.Model):
             models.UniqueConstraint(
                 fields=["user", "course"],
                 condition=~models.Q(status="withdrawn"),
-                name="lms_enrolment_one_current_per_course",
+                name="ml_enrolment_one_current_per_course",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="completed") | models.Q(completed_at__isnull=False),
-                name="lms_enrolment_completed_has_timestamp",
+                name="ml_enrolment_completed_has_timestamp",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="withdrawn") | models.Q(withdrawn_at__isnull=False),
-                name="lms_enrolment_withdrawn_has_timestamp",
+                name="ml_enrolment_withdrawn_has_timestamp",
             ),
         ]
-        indexes = [models.Index(fields=["course", "status"], name="lms_enrol_course_status")]
+        indexes = [models.Index(fields=["course", "status"], name="ml_enrol_course_status")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course_id} ({self.status})"

@@ -6,8 +6,8 @@ class ModuleProgress(models.Model):
 
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
-    enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="module_progress")
-    module = models.ForeignKey("courses.ModulePage", on_delete=models.CASCADE, related_name="+")
+    enrolment = models.ForeignKey("microlearn_lms.Enrolment", on_delete=models.CASCADE, related_name="module_progress")
+    module = models.ForeignKey("microlearn_courses.ModulePage", on_delete=models.CASCADE, related_name="+")
     started_at = models.DateTimeField()
     read_confirmed_at = models.DateTimeField(null=True, blank=True)
     quiz_passed_at = models.DateTimeField(null=True, blank=True)
@@ -17,7 +17,7 @@ class ModuleProgress(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "module"], name="lms_progress_one_per_module"),
+            models.UniqueConstraint(fields=["enrolment", "module"], name="ml_progress_one_per_module"),
         ]
         indexes = [
             # Covering index for the per-enrolment progress aggregates of the trainer pages (cohort
@@ -27,7 +27,7 @@ class ModuleProgress(models.Model):
             # Key columns rather than INCLUDE, which SQLite does not support.
             models.Index(
                 fields=["enrolment", "module", "completed_at", "quiz_passed_at", "best_score", "attempts_used"],
-                name="lms_progress_enrol_cover",
+                name="ml_progress_enrol_cover",
             ),
         ]
 

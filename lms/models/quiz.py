@@ -19,8 +19,8 @@ class QuizAttempt(models.Model):
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    enrolment = models.ForeignKey("lms.Enrolment", on_delete=models.CASCADE, related_name="quiz_attempts")
-    module = models.ForeignKey("courses.ModulePage", on_delete=models.CASCADE, related_name="+")
+    enrolment = models.ForeignKey("microlearn_lms.Enrolment", on_delete=models.CASCADE, related_name="quiz_attempts")
+    module = models.ForeignKey("microlearn_courses.ModulePage", on_delete=models.CASCADE, related_name="+")
     number = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=AttemptStatus.choices, default=AttemptStatus.STARTED)
     served = models.JSONField(default=list)
@@ -35,7 +35,7 @@ class QuizAttempt(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "module", "number"], name="lms_attempt_unique_number"),
+            models.UniqueConstraint(fields=["enrolment", "module", "number"], name="ml_attempt_unique_number"),
         ]
 
     def __str__(self) -> str:

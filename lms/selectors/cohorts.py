@@ -383,7 +383,7 @@ def _outcome_chart(in_cohort: Q, columns) -> list[dict]:
     wins_by_outcome = {
         w["outcome"]: w
         # exclude() states the partial index's own condition, and the counts read only indexed
-        # columns, so PostgreSQL answers from lms_log_wins alone (an index-only scan)
+        # columns, so PostgreSQL answers from ml_log_wins alone (an index-only scan)
         for w in ChallengeLog.objects.filter(in_cohort)
         .exclude(outcome=Outcome.NONE_YET)
         .values("outcome")

@@ -1,7 +1,7 @@
 """Cohort writes: adding participants, and nudging at-risk participants by email.
 
 **One active cohort per course.** A participant has at most one current (active or completed)
-enrolment per course — a database constraint (``lms_enrolment_one_current_per_course``) — and
+enrolment per course — a database constraint (``ml_enrolment_one_current_per_course``) — and
 the cohort hangs off that enrolment, so the database already rules out two cohorts for the same
 course at once. ``cohort_add_participant`` adds the readable rule: an enrolment in another cohort
 that is still running is refused; one in a cohort that has ended moves to the new cohort.
@@ -96,8 +96,8 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
             result.skipped.append(f"{row.name}: you have reached {NUDGE_SENDER_HOURLY_LIMIT} nudges this hour")
         else:
             context = {"row": row, "cohort": cohort, "sender": sender, "note": note, "site_url": site_url}
-            subject = render_to_string("lms/email/nudge_subject.txt", context).strip()
-            body = render_to_string("lms/email/nudge_body.txt", context)
+            subject = render_to_string("microlearn_lms/email/nudge_subject.txt", context).strip()
+            body = render_to_string("microlearn_lms/email/nudge_body.txt", context)
             logs.append(
                 NudgeLog(
                     cohort=cohort,

@@ -30,7 +30,7 @@ def certificates_section(request):
         }
         for c in certificates
     ]
-    return {"template": "lms/dashboard/_certificates.html", "order": 20, "rows": rows}
+    return {"template": "microlearn_lms/dashboard/_certificates.html", "order": 20, "rows": rows}
 
 
 @login_required
@@ -54,7 +54,7 @@ def _client_address(request) -> str:
 def throttled(request) -> bool:
     """Fixed-window limit per client address, kept in Django's cache."""
     limit, window = setting("CERTIFICATE_VERIFY_RATE")
-    key = f"lms:cert-verify:{_client_address(request)}"
+    key = f"microlearn_lms:cert-verify:{_client_address(request)}"
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
@@ -66,13 +66,13 @@ def throttled(request) -> bool:
 
 def _too_many(request):
     window = setting("CERTIFICATE_VERIFY_RATE")[1]
-    response = render(request, "lms/certificates/verify_throttled.html", {"window": window}, status=429)
+    response = render(request, "microlearn_lms/certificates/verify_throttled.html", {"window": window}, status=429)
     response["Retry-After"] = str(window)
     return response
 
 
 def _not_found(request, code: str = ""):
-    return render(request, "lms/certificates/verify_not_found.html", {"code": code}, status=404)
+    return render(request, "microlearn_lms/certificates/verify_not_found.html", {"code": code}, status=404)
 
 
 @require_GET
@@ -82,11 +82,11 @@ def verify_lookup(request):
         return _too_many(request)
     raw = request.GET.get("code", "")
     if not raw:
-        return render(request, "lms/certificates/verify_lookup.html")
+        return render(request, "microlearn_lms/certificates/verify_lookup.html")
     code = normalise_code(raw)
     if not code:
         return _not_found(request, raw[:40])
-    return redirect("lms:certificate_verify", code=code)
+    return redirect("microlearn_lms:certificate_verify", code=code)
 
 
 @require_GET
@@ -96,7 +96,7 @@ def verify(request, code: str):
         return _too_many(request)
     canonical = normalise_code(code)
     if canonical and canonical != code:
-        return redirect("lms:certificate_verify", code=canonical)
+        return redirect("microlearn_lms:certificate_verify", code=canonical)
     certificate = selectors.certificate_for_verification(code=canonical)
     if certificate is None:
         return _not_found(request, code[:40])
@@ -115,10 +115,10 @@ def verify(request, code: str):
         "state": state,
         "issuer": CertificateSettings.for_request(request).issuer_name,
         "replacement_url": (
-            reverse("lms:certificate_verify", kwargs={"code": replacement.verification_code}) if replacement else ""
+            reverse("microlearn_lms:certificate_verify", kwargs={"code": replacement.verification_code}) if replacement else ""
         ),
     }
-    response = render(request, "lms/certificates/verify.html", context)
+    response = render(request, "microlearn_lms/certificates/verify.html", context)
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "no-store"
     return response

@@ -24,7 +24,7 @@ HISTORY_PER_PAGE = 20
 
 
 def _page_url(course_id: int) -> str:
-    return reverse("lms:challenges", args=[course_id])
+    return reverse("microlearn_lms:challenges", args=[course_id])
 
 
 def _next_url(request, default: str) -> str:
@@ -78,7 +78,7 @@ def challenge_page(request, course_id: int):
         "outcome_choices": Outcome.choices,
         "today": programme.today,
     }
-    return render(request, "lms/challenges/challenge_page.html", context, status=400 if form and form.errors else 200)
+    return render(request, "microlearn_lms/challenges/challenge_page.html", context, status=400 if form and form.errors else 200)
 
 
 @login_required
@@ -99,7 +99,7 @@ def entry_edit(request, entry):
         initial = {name: getattr(log, name) for name in log_form(kind).fields if name != "challenge"}
         form = log_form(kind, initial=initial, with_challenge=False)
     context = {**_entry_context(log), "form": form}
-    return render(request, "lms/challenges/entry_edit.html", context, status=400 if form.errors else 200)
+    return render(request, "microlearn_lms/challenges/entry_edit.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -109,7 +109,7 @@ def entry_delete(request, entry):
         services.challenge_log_delete(log=log, user=request.user)
         messages.success(request, "Entry deleted.")
         return redirect(_page_url(log.enrolment.course_id))
-    return render(request, "lms/challenges/entry_confirm_delete.html", _entry_context(log))
+    return render(request, "microlearn_lms/challenges/entry_confirm_delete.html", _entry_context(log))
 
 
 @login_required
@@ -207,7 +207,7 @@ def wins_page(request, course_id: int):
         "charts": _wins_charts(wins),
         "settings": Setting,
     }
-    return render(request, "lms/challenges/wins.html", context)
+    return render(request, "microlearn_lms/challenges/wins.html", context)
 
 
 def dashboard_section(request):
@@ -217,7 +217,7 @@ def dashboard_section(request):
         return None
     today = weeks.local_today()
     return {
-        "template": "lms/challenges/_dashboard.html",
+        "template": "microlearn_lms/challenges/_dashboard.html",
         "order": 20,
         "enrolments": enrolments,
         "follow_ups": selectors.challenge_follow_ups_due(user=request.user, today=today),

@@ -26,7 +26,7 @@ READ_ONLY = "You have completed this course, so your records are kept as they ar
 
 
 def _bad_request(request, message: str, *, back_url: str | None = None):
-    return render(request, "lms/learning/error.html", {"message": message, "back_url": back_url}, status=400)
+    return render(request, "microlearn_lms/learning/error.html", {"message": message, "back_url": back_url}, status=400)
 
 
 # --- Context for the course pages (run by the courses_* hooks) ----------------------------
@@ -34,7 +34,7 @@ def _bad_request(request, message: str, *, back_url: str | None = None):
 
 def course_context(page, request, context) -> None:
     """Course page panel: log in / enrol / the participant's status and progress."""
-    context["course_panel_template"] = "lms/learning/_course_panel.html"
+    context["course_panel_template"] = "microlearn_lms/learning/_course_panel.html"
     enrolment = learning_selectors.current_enrolment(user=getattr(request, "user", None), course=page)
     summary = None
     if enrolment is not None:
@@ -45,8 +45,8 @@ def course_context(page, request, context) -> None:
 
 def module_context(page, request, context) -> None:
     """Module page: read confirmation, the quiz section and the progress sidebar."""
-    context["module_panel_template"] = "lms/learning/_module_panel.html"
-    context["progress_nav_template"] = "lms/learning/_progress_nav.html"
+    context["module_panel_template"] = "microlearn_lms/learning/_module_panel.html"
+    context["progress_nav_template"] = "microlearn_lms/learning/_progress_nav.html"
     course = context["course"]
     enrolment = learning_selectors.current_enrolment(user=getattr(request, "user", None), course=course)
     learning = {"enrolment": enrolment, "course": course, "summary": None, "progress": None, "quiz": None}
@@ -136,7 +136,7 @@ def quiz_start(request, module_id: int):
     except services.QuizError as exc:
         message = READ_ONLY if enrolment.status == EnrolmentStatus.COMPLETED else str(exc)
         return _bad_request(request, message, back_url=url)
-    return redirect("lms:attempt", uuid=attempt.uuid)
+    return redirect("microlearn_lms:attempt", uuid=attempt.uuid)
 
 
 def _own_attempt(request, uuid):
@@ -151,7 +151,7 @@ def attempt_detail(request, uuid):
     if attempt.status == AttemptStatus.SUBMITTED:
         if request.method == "POST":
             messages.info(request, "This attempt was already submitted; here is its result.")
-        return redirect("lms:attempt_result", uuid=attempt.uuid)
+        return redirect("microlearn_lms:attempt_result", uuid=attempt.uuid)
     module = attempt.module
     questions = learning_selectors.served_questions(attempt=attempt, module=module)
     context = {"attempt": attempt, "module": module, "form": None, "problem": None}
@@ -166,7 +166,7 @@ def attempt_detail(request, uuid):
         )
     if request.method == "POST":
         if context["form"] is None:
-            return render(request, "lms/learning/attempt.html", context, status=400)
+            return render(request, "microlearn_lms/learning/attempt.html", context, status=400)
         if form.is_valid():
             try:
                 attempt, recorded = services.quiz_attempt_submit(attempt=attempt, answers=form.answers(), module=module)
@@ -175,16 +175,16 @@ def attempt_detail(request, uuid):
             else:
                 if not recorded:
                     messages.info(request, "This attempt was already submitted; here is its first result.")
-                return redirect("lms:attempt_result", uuid=attempt.uuid)
+                return redirect("microlearn_lms:attempt_result", uuid=attempt.uuid)
         status = 400
-    return render(request, "lms/learning/attempt.html", context, status=status)
+    return render(request, "microlearn_lms/learning/attempt.html", context, status=status)
 
 
 @login_required
 def attempt_result(request, uuid):
     attempt = _own_attempt(request, uuid)
     if attempt.status != AttemptStatus.SUBMITTED:
-        return redirect("lms:attempt", uuid=attempt.uuid)
+        return redirect("microlearn_lms:attempt", uuid=attempt.uuid)
     module, enrolment = attempt.module, attempt.enrolment
     progress = learning_selectors.progress_for(enrolment=enrolment, module=module)
     revealed = learning_selectors.answers_revealed(module=module, progress=progress)
@@ -207,4 +207,4 @@ def attempt_result(request, uuid):
         "can_retry": enrolment.is_active and (left is None or left > 0),
         "next_module": module.get_next_siblings().live().public().first(),
     }
-    return render(request, "lms/learning/result.html", context)
+    return render(request, "microlearn_lms/learning/result.html", context)

@@ -28,4 +28,4 @@ def cohort_section(request):
     trainer = is_trainer(request.user)
     if not cohorts and not trainer:
         return None
-    return {"template": "lms/dashboard/_cohort.html", "order": 20, "cohorts": cohorts, "is_trainer": trainer}
+    return {"template": "microlearn_lms/dashboard/_cohort.html", "order": 20, "cohorts": cohorts, "is_trainer": trainer}

@@ -58,7 +58,7 @@ def cohort_list(request):
     cohorts = selectors.cohorts_for_trainer(user=request.user).prefetch_related("trainers")
     page = Paginator(cohorts, COHORTS_PER_PAGE).get_page(request.GET.get("page"))
     cohort_list_stats(cohorts=list(page.object_list))
-    return render(request, "lms/trainer/cohort_list.html", {"page": page})
+    return render(request, "microlearn_lms/trainer/cohort_list.html", {"page": page})
 
 
 def _charts(report) -> dict:
@@ -101,7 +101,7 @@ def cohort_detail(request, cohort_id: int):
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     fill_module_cells(shown, report.modules)
-    people_url = reverse("lms:trainer-participant", args=[cohort.pk, 0]).removesuffix("0/")
+    people_url = reverse("microlearn_lms:trainer-participant", args=[cohort.pk, 0]).removesuffix("0/")
     rows_html = mark_safe(  # noqa: S308 - every row is built with format_html
         "".join(row_html(row, url=f"{people_url}{row.enrolment_id}/", week_target=report.week_target) for row in shown)
     )
@@ -109,7 +109,7 @@ def cohort_detail(request, cohort_id: int):
     params.pop("page", None)
     return render(
         request,
-        "lms/trainer/cohort_detail.html",
+        "microlearn_lms/trainer/cohort_detail.html",
         {
             "cohort": cohort,
             "report": report,
@@ -149,7 +149,7 @@ def participant(request, cohort_id: int, enrolment_id: int):
     row = next(iter(report.rows), None)
     return render(
         request,
-        "lms/trainer/participant.html",
+        "microlearn_lms/trainer/participant.html",
         {
             "cohort": cohort,
             "enrolment": enrolment,
@@ -197,21 +197,21 @@ def nudge(request, cohort_id: int):
             result = nudge_send(cohort=cohort, sender=request.user, enrolment_ids=ids, note=note)
         except CohortError as exc:
             messages.error(request, str(exc))
-            return redirect("lms:trainer-cohort", cohort_id=cohort.pk)
+            return redirect("microlearn_lms:trainer-cohort", cohort_id=cohort.pk)
         if result.sent:
             messages.success(request, f"Nudge sent to {len(result.sent)}: {', '.join(result.sent)}.")
         for skipped in result.skipped:
             messages.warning(request, f"Not sent — {skipped}.")
         if len(ids) == 1:
-            return redirect("lms:trainer-participant", cohort_id=cohort.pk, enrolment_id=ids[0])
-        return redirect("lms:trainer-cohort", cohort_id=cohort.pk)
+            return redirect("microlearn_lms:trainer-participant", cohort_id=cohort.pk, enrolment_id=ids[0])
+        return redirect("microlearn_lms:trainer-cohort", cohort_id=cohort.pk)
     ids = set(_ids(request.GET.getlist("participant")))
     chosen = cohort_report(cohort=cohort, enrolment_ids=ids).rows
     if not chosen:
         messages.error(request, "Select at least one at-risk participant to nudge.")
-        return redirect("lms:trainer-cohort", cohort_id=cohort.pk)
+        return redirect("microlearn_lms:trainer-cohort", cohort_id=cohort.pk)
     return render(
         request,
-        "lms/trainer/nudge.html",
+        "microlearn_lms/trainer/nudge.html",
         {"cohort": cohort, "chosen": sorted(chosen, key=lambda r: r.sort_name), "note_max": NUDGE_NOTE_MAX},
     )

@@ -55,8 +55,8 @@ def test_schema_validates_and_covers_every_endpoint():
 
 
 def test_schema_and_offline_docs_are_served(client):
-    assert client.get(reverse("api-v1:schema")).status_code == 200
-    docs = client.get(reverse("api-v1:docs"))
+    assert client.get(reverse("microlearn_api:schema")).status_code == 200
+    docs = client.get(reverse("microlearn_api:docs"))
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "swagger-ui" in html and "cdn" not in html.lower()

@@ -74,7 +74,7 @@ class ModuleAuthoringTests(WagtailPageTestCase):
         assert self.client.get(module.url).status_code == 200
 
     def _post(self, data):
-        url = reverse("wagtailadmin_pages:add", args=["courses", "modulepage", self.course.pk])
+        url = reverse("wagtailadmin_pages:add", args=["microlearn_courses", "modulepage", self.course.pk])
         return self.client.post(url, {**data, "action-publish": "publish"})
 
     def assert_rejected(self, data, message):

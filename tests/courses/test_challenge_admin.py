@@ -35,7 +35,7 @@ def challenge_form(course, module, **overrides):
 def test_editor_creates_a_challenge_in_the_admin(editor_client, mini_programme):
     module = ModulePage.objects.get(slug="first")
     response = editor_client.post(
-        reverse("wagtailsnippets_courses_challenge:add"), challenge_form(mini_programme, module)
+        reverse("wagtailsnippets_microlearn_courses_challenge:add"), challenge_form(mini_programme, module)
     )
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     challenge = Challenge.objects.get()
@@ -48,7 +48,7 @@ def test_module_of_another_course_is_a_form_error(editor_client, mini_programme)
     foreign = ModulePage(title="Foreign", slug="foreign")
     other.add_child(instance=foreign)
     response = editor_client.post(
-        reverse("wagtailsnippets_courses_challenge:add"), challenge_form(mini_programme, foreign)
+        reverse("wagtailsnippets_microlearn_courses_challenge:add"), challenge_form(mini_programme, foreign)
     )
     assert response.status_code == 200
     assert "module of this challenge" in response.content.decode()
@@ -58,7 +58,7 @@ def test_module_of_another_course_is_a_form_error(editor_client, mini_programme)
 def test_listing_filters_by_course_week_and_kind_and_searches(editor_client, mini_programme):
     Challenge.objects.create(course=mini_programme, week=1, title="Opener week", brief="Say hello.")
     Challenge.objects.create(course=mini_programme, week=2, title="Lunch week", brief="Sit with someone.")
-    url = reverse("wagtailsnippets_courses_challenge:list")
+    url = reverse("wagtailsnippets_microlearn_courses_challenge:list")
     content = editor_client.get(url, {"week": "2"}).content.decode()
     assert "Lunch week" in content and "Opener week" not in content
     content = editor_client.get(url, {"course": mini_programme.pk, "kind": "networking"}).content.decode()

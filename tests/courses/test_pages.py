@@ -61,10 +61,10 @@ def test_audio_block_has_controls_transcript_and_no_autoplay(client, demo_progra
 
 
 def test_page_type_rules_prevent_broken_trees():
-    assert CoursePage.parent_page_types == ["courses.CourseIndexPage"]
-    assert ModulePage.parent_page_types == ["courses.CoursePage"]
+    assert CoursePage.parent_page_types == ["microlearn_courses.CourseIndexPage"]
+    assert ModulePage.parent_page_types == ["microlearn_courses.CoursePage"]
     assert ModulePage.subpage_types == []
-    assert HomePage.subpage_types == ["courses.CourseIndexPage"]
-    assert CourseIndexPage.subpage_types == ["courses.CoursePage"]
+    assert HomePage.subpage_types == ["microlearn_courses.CourseIndexPage"]
+    assert CourseIndexPage.subpage_types == ["microlearn_courses.CoursePage"]
     assert not ModulePage.can_create_at(HomePage())
     assert ModulePage.can_create_at(CoursePage())

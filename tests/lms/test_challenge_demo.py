@@ -27,13 +27,13 @@ def test_load_demo_gives_the_participant_entries_once_and_the_pages_render():
     client = Client()
     assert client.login(username="participant", password="learn-micro-2026")
     course = CoursePage.objects.get(slug="micro-connections")
-    page = client.get(reverse("lms:challenges", args=[course.pk])).content.decode()
+    page = client.get(reverse("microlearn_lms:challenges", args=[course.pk])).content.decode()
     enrolment = Enrolment.objects.select_related("cohort").get(user__username="participant", course=course)
     start = weeks.programme_start(
         enrolled_at=enrolment.enrolled_at, cohort_start=enrolment.cohort.start_date if enrolment.cohort else None
     )
     week = weeks.week_of(start, weeks.local_today())
     assert f"Week {week} of your programme" in page and "a product owner" in page
-    wins = client.get(reverse("lms:challenge_wins", args=[course.pk]))
+    wins = client.get(reverse("microlearn_lms:challenge_wins", args=[course.pk]))
     assert wins.status_code == 200 and wins.context["wins"].funnel["wins"] >= 3
-    assert "Follow-ups due" in client.get(reverse("lms:learn")).content.decode()
+    assert "Follow-ups due" in client.get(reverse("microlearn_lms:learn")).content.decode()

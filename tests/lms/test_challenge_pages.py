@@ -40,7 +40,7 @@ def participant(client, plan):
 
 
 def page_url(enrolment):
-    return reverse("lms:challenges", args=[enrolment.course_id])
+    return reverse("microlearn_lms:challenges", args=[enrolment.course_id])
 
 
 def form_data(challenge, **overrides):
@@ -67,7 +67,7 @@ def test_pages_need_login_and_an_enrolment(client, plan):
     assert client.get(url).status_code == 302
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
-    assert client.get(reverse("lms:challenge_wins", args=[enrolment.course_id])).status_code == 404
+    assert client.get(reverse("microlearn_lms:challenge_wins", args=[enrolment.course_id])).status_code == 404
 
 
 def test_challenge_page_shows_this_week_progress_streak_and_coming_up(participant, plan):
@@ -134,12 +134,12 @@ def test_another_persons_entry_answers_404_everywhere(participant, plan):
     enrolment, (week1, _, _) = plan
     theirs = ChallengeLogFactory(enrolment=EnrolmentFactory(course=enrolment.course), challenge=week1)
     for name, method in (
-        ("lms:challenge_entry_edit", "get"),
-        ("lms:challenge_entry_edit", "post"),
-        ("lms:challenge_entry_delete", "get"),
-        ("lms:challenge_entry_delete", "post"),
-        ("lms:challenge_follow_up_done", "post"),
-        ("lms:challenge_entry_outcome", "post"),
+        ("microlearn_lms:challenge_entry_edit", "get"),
+        ("microlearn_lms:challenge_entry_edit", "post"),
+        ("microlearn_lms:challenge_entry_delete", "get"),
+        ("microlearn_lms:challenge_entry_delete", "post"),
+        ("microlearn_lms:challenge_follow_up_done", "post"),
+        ("microlearn_lms:challenge_entry_outcome", "post"),
     ):
         response = getattr(participant, method)(reverse(name, args=[theirs.uuid]), {"outcome": "referral"})
         assert response.status_code == 404, name
@@ -152,7 +152,7 @@ def test_author_edits_updates_outcome_marks_follow_up_and_deletes(participant, p
     log = ChallengeLogFactory(
         enrolment=enrolment, challenge=week1, occurred_on=days_ago(9), follow_up="planned", follow_up_due=days_ago(2)
     )
-    edit = reverse("lms:challenge_entry_edit", args=[log.uuid])
+    edit = reverse("microlearn_lms:challenge_entry_edit", args=[log.uuid])
     assert participant.get(edit).status_code == 200
     data = {k.removeprefix("log-"): v for k, v in form_data(week1, occurred_on=days_ago(8), notes="Good chat").items()}
     data.update(follow_up="planned", follow_up_due=today().isoformat())
@@ -163,22 +163,22 @@ def test_author_edits_updates_outcome_marks_follow_up_and_deletes(participant, p
     assert (log.occurred_on, log.notes) == (days_ago(8), "Good chat")
 
     response = participant.post(
-        reverse("lms:challenge_follow_up_done", args=[log.uuid]), {"next": reverse("lms:learn")}
+        reverse("microlearn_lms:challenge_follow_up_done", args=[log.uuid]), {"next": reverse("microlearn_lms:learn")}
     )
-    assert response.status_code == 302 and response["Location"] == reverse("lms:learn")
+    assert response.status_code == 302 and response["Location"] == reverse("microlearn_lms:learn")
     response = participant.post(
-        reverse("lms:challenge_entry_outcome", args=[log.uuid]), {"outcome": "referral", "next": "https://evil.example"}
+        reverse("microlearn_lms:challenge_entry_outcome", args=[log.uuid]), {"outcome": "referral", "next": "https://evil.example"}
     )
     assert response["Location"] == page_url(enrolment)  # no open redirect
     log.refresh_from_db()
     assert (log.follow_up, log.outcome) == ("done", "referral") and log.outcome_changed_at
     assert (
-        participant.post(reverse("lms:challenge_entry_outcome", args=[log.uuid]), {"outcome": "x"}).status_code == 302
+        participant.post(reverse("microlearn_lms:challenge_entry_outcome", args=[log.uuid]), {"outcome": "x"}).status_code == 302
     )
     log.refresh_from_db()
     assert log.outcome == "referral"
 
-    assert participant.post(reverse("lms:challenge_entry_delete", args=[log.uuid])).status_code == 302
+    assert participant.post(reverse("microlearn_lms:challenge_entry_delete", args=[log.uuid])).status_code == 302
     assert not ChallengeLog.objects.exists()
 
 
@@ -198,9 +198,9 @@ def test_free_text_is_always_escaped(participant, plan):
     )
     pages = [
         page_url(enrolment),
-        reverse("lms:challenge_wins", args=[enrolment.course_id]),
-        reverse("lms:challenge_entry_edit", args=[log.uuid]),
-        reverse("lms:learn"),
+        reverse("microlearn_lms:challenge_wins", args=[enrolment.course_id]),
+        reverse("microlearn_lms:challenge_entry_edit", args=[log.uuid]),
+        reverse("microlearn_lms:learn"),
     ]
     for url in pages:
         content = participant.get(url).content.decode()
@@ -224,7 +224,7 @@ def test_practice_challenge_page_asks_for_minutes_and_calm(client, mini_programm
     data.update(calm_before="4", calm_after="7", notes="")
     assert client.post(page_url(enrolment), {f"log-{k}": v for k, v in data.items()}).status_code == 302
     assert ChallengeLog.objects.get().calm_after == 7
-    wins = client.get(reverse("lms:challenge_wins", args=[course.pk])).content.decode()
+    wins = client.get(reverse("microlearn_lms:challenge_wins", args=[course.pk])).content.decode()
     assert "Your practice" in wins and "Practice sessions per programme week" in wins
 
 
@@ -233,17 +233,17 @@ def test_dashboard_lists_due_follow_ups_one_click_from_done(participant, plan):
     log = ChallengeLogFactory(
         enrolment=enrolment, challenge=week1, occurred_on=days_ago(9), follow_up="planned", follow_up_due=days_ago(1)
     )
-    content = participant.get(reverse("lms:learn")).content.decode()
-    assert "Overdue" in content and reverse("lms:challenge_follow_up_done", args=[log.uuid]) in content
+    content = participant.get(reverse("microlearn_lms:learn")).content.decode()
+    assert "Overdue" in content and reverse("microlearn_lms:challenge_follow_up_done", args=[log.uuid]) in content
     assert page_url(enrolment) in content
-    participant.post(reverse("lms:challenge_follow_up_done", args=[log.uuid]), {"next": reverse("lms:learn")})
-    assert "Nothing due" in participant.get(reverse("lms:learn")).content.decode()
+    participant.post(reverse("microlearn_lms:challenge_follow_up_done", args=[log.uuid]), {"next": reverse("microlearn_lms:learn")})
+    assert "Nothing due" in participant.get(reverse("microlearn_lms:learn")).content.decode()
 
 
 def test_wins_page_draws_accessible_charts_with_tables(participant, plan):
     enrolment, (week1, _, _) = plan
     ChallengeLogFactory(enrolment=enrolment, challenge=week1, occurred_on=days_ago(9), outcome="referral")
-    content = participant.get(reverse("lms:challenge_wins", args=[enrolment.course_id])).content.decode()
+    content = participant.get(reverse("microlearn_lms:challenge_wins", args=[enrolment.course_id])).content.decode()
     assert content.count('role="img"') == 3
     assert '<title id="chart-funnel-title">' in content and '<desc id="chart-funnel-desc">' in content
     assert '<td data-testid="funnel-wins">1</td>' in content
@@ -273,7 +273,7 @@ def seed(enrolment, challenges, n):
     )
 
 
-@pytest.mark.parametrize(("name", "queries"), [("lms:challenges", 11), ("lms:challenge_wins", 11)])
+@pytest.mark.parametrize(("name", "queries"), [("microlearn_lms:challenges", 11), ("microlearn_lms:challenge_wins", 11)])
 def test_pages_run_a_constant_number_of_queries(client, mini_programme, django_assert_num_queries, name, queries):
     challenges = [ChallengeFactory(course=mini_programme, week=w) for w in (1, 2, 3, 4, 5, 6)]
     small = EnrolmentFactory(course=mini_programme, days_ago=70)
@@ -288,7 +288,7 @@ def test_pages_run_a_constant_number_of_queries(client, mini_programme, django_a
         with django_assert_num_queries(queries):
             response = client.get(url)
         assert response.status_code == 200
-    if name == "lms:challenges":
+    if name == "microlearn_lms:challenges":
         assert len(response.context["history"].object_list) == 20  # paginated
     else:
         assert response.context["wins"].funnel["logged"] == 400

@@ -148,7 +148,7 @@ def _populate(cohort, modules, challenge, n):
             entry(e, challenge, on=cohort.start_date + dt.timedelta(days=d * 4), outcome=Outcome.MEETING)
 
 
-@pytest.mark.parametrize("name", ["lms:trainer-cohort", "lms:trainer-cohorts"])
+@pytest.mark.parametrize("name", ["microlearn_lms:trainer-cohort", "microlearn_lms:trainer-cohorts"])
 def test_cohort_page_and_list_run_a_constant_number_of_queries(client, mini_programme, modules, name):
     trainer = trainer_user()
     challenge = ChallengeFactory(course=mini_programme, week=1)
@@ -159,12 +159,12 @@ def test_cohort_page_and_list_run_a_constant_number_of_queries(client, mini_prog
     client.force_login(trainer)
 
     def url(cohort):
-        return reverse(name, args=[cohort.pk]) if name == "lms:trainer-cohort" else reverse(name)
+        return reverse(name, args=[cohort.pk]) if name == "microlearn_lms:trainer-cohort" else reverse(name)
 
     client.get(url(small))  # warm caches (content types, site root)
     with CaptureQueriesContext(connection) as small_queries:
         assert client.get(url(small)).status_code == 200
-    if name == "lms:trainer-cohorts":
+    if name == "microlearn_lms:trainer-cohorts":
         for _ in range(5):
             cohort_for(mini_programme, trainers=[trainer])
     with CaptureQueriesContext(connection) as large_queries:
@@ -181,13 +181,13 @@ def test_cohort_page_query_count_is_exact(client, mini_programme, modules, djang
     _populate(small, modules, challenge, 3)
     _populate(large, modules, challenge, 60)
     client.force_login(trainer)
-    client.get(reverse("lms:trainer-cohort", args=[small.pk]))
+    client.get(reverse("microlearn_lms:trainer-cohort", args=[small.pk]))
     # session, user, trainer group, cohort, modules, challenges, enrolments, progress aggregates,
     # entry aggregates per participant, wins per outcome and week (outcome chart), module chart,
     # module cells of the rows shown, and the two permission lookups of the Wagtail user bar
     for cohort in (small, large):
         with django_assert_num_queries(14):
-            client.get(reverse("lms:trainer-cohort", args=[cohort.pk]), {"at_risk": "1"})
+            client.get(reverse("microlearn_lms:trainer-cohort", args=[cohort.pk]), {"at_risk": "1"})
 
 
 def test_the_report_of_chosen_participants_has_their_full_rows_and_no_charts(cohort, modules, mini_programme):

@@ -147,7 +147,7 @@ def test_an_import_left_running_by_a_dead_worker_runs_again_from_the_start(cohor
 def test_admin_upload_preview_confirm_and_progress(admin_client, cohort, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    url = reverse("lms_cohort_import", args=[cohort.pk])
+    url = reverse("microlearn_lms_cohort_import", args=[cohort.pk])
     assert admin_client.get(url).status_code == 200
     bad = admin_client.post(url, {"file": SimpleUploadedFile("people.csv", b"", content_type="text/csv")})
     assert bad.status_code == 200 and "empty" in bad.content.decode()
@@ -169,7 +169,7 @@ def test_admin_upload_preview_confirm_and_progress(admin_client, cohort, django_
 
 def test_admin_progress_page_refreshes_while_running(admin_client, cohort):
     job = CohortImport.objects.create(cohort=cohort, status=ImportStatus.RUNNING, total=200, processed=50)
-    page = admin_client.get(reverse("lms_cohort_import_progress", args=[cohort.pk, job.pk]))
+    page = admin_client.get(reverse("microlearn_lms_cohort_import_progress", args=[cohort.pk, job.pk]))
     body = page.content.decode()
     assert 'http-equiv="refresh"' in body and "50 of 200 rows (25%)" in body
 
@@ -180,11 +180,11 @@ def test_admin_import_needs_cohort_permission(client, cohort):
 
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client.force_login(user)
-    assert client.get(reverse("lms_cohort_import", args=[cohort.pk])).status_code in (302, 403)
+    assert client.get(reverse("microlearn_lms_cohort_import", args=[cohort.pk])).status_code in (302, 403)
 
 
 def test_admin_viewsets_list_and_search(admin_client, cohort):
     assert admin_client.get("/admin/cohorts/", {"q": cohort.name}).status_code == 200
     assert admin_client.get("/admin/organisations/", {"q": cohort.organisation.name}).status_code == 200
     edit = admin_client.get(f"/admin/cohorts/edit/{cohort.pk}/")
-    assert edit.status_code == 200 and reverse("lms_cohort_import", args=[cohort.pk]) in edit.content.decode()
+    assert edit.status_code == 200 and reverse("microlearn_lms_cohort_import", args=[cohort.pk]) in edit.content.decode()

@@ -66,7 +66,7 @@ def assert_recorded_once(enrolment, module, attempt):
 
 def test_two_simultaneous_posts_record_one_result_and_show_it_twice(setup):
     user, enrolment, module, attempt = setup
-    url = reverse("lms:attempt", args=[attempt.uuid])
+    url = reverse("microlearn_lms:attempt", args=[attempt.uuid])
     posts = [as_post(right_answers(attempt, module)), as_post(wrong_answers(attempt, module))]
 
     def post(data):
@@ -79,7 +79,7 @@ def test_two_simultaneous_posts_record_one_result_and_show_it_twice(setup):
         return call
 
     results = run_together(post(posts[0]), post(posts[1]))
-    result_url = reverse("lms:attempt_result", args=[attempt.uuid])
+    result_url = reverse("microlearn_lms:attempt_result", args=[attempt.uuid])
     for status, chain, _ in results:
         assert status == 200 and chain == [(result_url, 302)]
     assert sum("already submitted" in page for _, _, page in results) == 1

@@ -65,7 +65,7 @@ def enrol_with_activity(user, courses):
 
 def count_learn_page(client):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("lms:learn"))
+        response = client.get(reverse("microlearn_lms:learn"))
     assert response.status_code == 200
     return len(ctx.captured_queries), response.content.decode()
 
@@ -89,7 +89,7 @@ def test_learn_page_queries_do_not_depend_on_the_number_of_enrolments(
         client.force_login(user)
         count_learn_page(client)  # warm-up: Wagtail caches the site root paths
         with django_assert_num_queries(LEARN_PAGE_QUERIES):
-            response = client.get(reverse("lms:learn"))
+            response = client.get(reverse("microlearn_lms:learn"))
         assert response.status_code == 200
     page = response.content.decode()
     assert page.count("<progress") == 8 and "Completed courses" in page

@@ -39,13 +39,13 @@ def participant(client, user):
 
 
 def start(client, module):
-    response = client.post(reverse("lms:quiz_start", args=[module.pk]))
+    response = client.post(reverse("microlearn_lms:quiz_start", args=[module.pk]))
     assert response.status_code == 302, response.content
     return QuizAttempt.objects.get(uuid=response.url.rstrip("/").split("/")[-1])
 
 
 def submit(client, attempt, answers):
-    return client.post(reverse("lms:attempt", args=[attempt.uuid]), as_post(answers))
+    return client.post(reverse("microlearn_lms:attempt", args=[attempt.uuid]), as_post(answers))
 
 
 def html(response) -> str:
@@ -58,13 +58,13 @@ def html(response) -> str:
 def test_course_panel_for_anonymous_asks_to_log_in(client, mini_programme):
     page = html(client.get(mini_programme.url))
     assert "Log in to enrol" in page
-    assert reverse("lms:enrol", args=[mini_programme.pk]) not in page
+    assert reverse("microlearn_lms:enrol", args=[mini_programme.pk]) not in page
 
 
 def test_course_panel_offers_enrolment_then_shows_status(participant, mini_programme, user):
     page = html(participant.get(mini_programme.url))
-    assert reverse("lms:enrol", args=[mini_programme.pk]) in page and "Enrol in this course" in page
-    response = participant.post(reverse("lms:enrol", args=[mini_programme.pk]))
+    assert reverse("microlearn_lms:enrol", args=[mini_programme.pk]) in page and "Enrol in this course" in page
+    response = participant.post(reverse("microlearn_lms:enrol", args=[mini_programme.pk]))
     assert response.status_code == 302
     enrolment = Enrolment.objects.get(user=user)
     assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.source == "self"
@@ -80,15 +80,15 @@ def test_invitation_only_course_shows_a_message_and_refuses_self_enrolment(parti
     mini_programme.save_revision().publish()
     page = html(participant.get(mini_programme.url))
     assert "invitation only" in page and "Enrol in this course" not in page
-    response = participant.post(reverse("lms:enrol", args=[mini_programme.pk]))
+    response = participant.post(reverse("microlearn_lms:enrol", args=[mini_programme.pk]))
     assert response.status_code == 400 and "invitation only" in html(response)
     assert not Enrolment.objects.exists()
 
 
 def test_enrol_needs_post_and_login(client, participant, mini_programme):
-    assert participant.get(reverse("lms:enrol", args=[mini_programme.pk])).status_code == 405
+    assert participant.get(reverse("microlearn_lms:enrol", args=[mini_programme.pk])).status_code == 405
     client.logout()
-    response = client.post(reverse("lms:enrol", args=[mini_programme.pk]))
+    response = client.post(reverse("microlearn_lms:enrol", args=[mini_programme.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response.url
     assert not Enrolment.objects.exists()
 
@@ -106,7 +106,7 @@ def test_opening_a_module_marks_it_started_once(participant, enrolment, first):
 def test_visitors_read_modules_but_are_asked_to_enrol_for_the_quiz(client, participant, first):
     page = html(participant.get(first.url))
     assert "Some <b>rich</b> text." in page and "Enrol to take the quiz" in page
-    assert reverse("lms:quiz_start", args=[first.pk]) not in page
+    assert reverse("microlearn_lms:quiz_start", args=[first.pk]) not in page
     client.logout()
     page = html(client.get(first.url))
     assert "Enrol to take the quiz" in page and "Log in" in page
@@ -121,7 +121,7 @@ def test_module_page_shows_confirm_button_quiz_and_progress_nav(participant, enr
 
 
 def test_confirming_a_module_without_quiz_completes_it(participant, enrolment, second):
-    response = participant.post(reverse("lms:module_confirm", args=[second.pk]))
+    response = participant.post(reverse("microlearn_lms:module_confirm", args=[second.pk]))
     assert response.status_code == 302
     assert ModuleProgress.objects.get(module=second).completed_at is not None
     page = html(participant.get(second.url))
@@ -129,7 +129,7 @@ def test_confirming_a_module_without_quiz_completes_it(participant, enrolment, s
 
 
 def test_confirming_without_enrolment_is_a_400_that_records_nothing(participant, first):
-    response = participant.post(reverse("lms:module_confirm", args=[first.pk]))
+    response = participant.post(reverse("microlearn_lms:module_confirm", args=[first.pk]))
     assert response.status_code == 400 and "not enrolled" in html(response)
     assert not ModuleProgress.objects.exists()
 
@@ -139,7 +139,7 @@ def test_confirming_without_enrolment_is_a_400_that_records_nothing(participant,
 
 def test_attempt_page_serves_questions_without_answers_or_feedback(participant, enrolment, first):
     attempt = start(participant, first)
-    page = html(participant.get(reverse("lms:attempt", args=[attempt.uuid])))
+    page = html(participant.get(reverse("microlearn_lms:attempt", args=[attempt.uuid])))
     assert "Pick A" in page and "Sky is blue" in page
     for option_id in [o for entry in attempt.served for o in entry["o"]]:
         assert f'value="{option_id}"' in page
@@ -150,7 +150,7 @@ def test_attempt_page_serves_questions_without_answers_or_feedback(participant, 
 def test_attempt_page_keeps_served_order(participant, enrolment, mini_programme):
     module = add_quiz_module(mini_programme, slug="shuffled", n_questions=6, quiz_shuffle=True)
     attempt = start(participant, module)
-    page = html(participant.get(reverse("lms:attempt", args=[attempt.uuid])))
+    page = html(participant.get(reverse("microlearn_lms:attempt", args=[attempt.uuid])))
     positions = [page.index(f'value="{o}"') for entry in attempt.served for o in entry["o"]]
     assert positions == sorted(positions)
     for leak in ("FEEDBACK-", "EXPLANATION-"):
@@ -160,7 +160,7 @@ def test_attempt_page_keeps_served_order(participant, enrolment, mini_programme)
 def test_failing_shows_marks_but_hides_answers_until_a_pass(participant, enrolment, first):
     attempt = start(participant, first)
     response = submit(participant, attempt, wrong_answers(attempt, first))
-    assert response.status_code == 302 and response.url == reverse("lms:attempt_result", args=[attempt.uuid])
+    assert response.status_code == 302 and response.url == reverse("microlearn_lms:attempt_result", args=[attempt.uuid])
     page = html(participant.get(response.url))
     assert "0%" in page and "Not passed" in page and "Incorrect" in page and "Your answer" in page
     assert "Correct answer" not in page and "A is right." not in page and "No." not in page
@@ -172,7 +172,7 @@ def test_failing_shows_marks_but_hides_answers_until_a_pass(participant, enrolme
     assert "100%" in page and "Passed" in page and "Correct answer" in page
     assert "A is right." in page and "Yes." in page
     # After the pass, the earlier failed attempt reveals too (the rule is about the participant).
-    page = html(participant.get(reverse("lms:attempt_result", args=[attempt.uuid])))
+    page = html(participant.get(reverse("microlearn_lms:attempt_result", args=[attempt.uuid])))
     assert "Correct answer" in page and "Attempt 2" in page
 
 
@@ -181,11 +181,11 @@ def test_reveal_after_last_attempt(participant, enrolment, first):
     first.save_revision().publish()
     attempt = start(participant, first)
     submit(participant, attempt, wrong_answers(attempt, first))
-    page = html(participant.get(reverse("lms:attempt_result", args=[attempt.uuid])))
+    page = html(participant.get(reverse("microlearn_lms:attempt_result", args=[attempt.uuid])))
     assert "Correct answer" not in page and "1 attempt left" in page
     attempt = start(participant, first)
     submit(participant, attempt, wrong_answers(attempt, first))
-    page = html(participant.get(reverse("lms:attempt_result", args=[attempt.uuid])))
+    page = html(participant.get(reverse("microlearn_lms:attempt_result", args=[attempt.uuid])))
     assert "Correct answer" in page and "A is right." in page and "Try again" not in page
 
 
@@ -201,14 +201,14 @@ def test_reveal_never_hides_answers_even_after_a_pass(participant, enrolment, fi
 
 
 def test_passing_and_confirming_completes_the_course(participant, enrolment, first, second):
-    participant.post(reverse("lms:module_confirm", args=[second.pk]))
-    participant.post(reverse("lms:module_confirm", args=[first.pk]))
+    participant.post(reverse("microlearn_lms:module_confirm", args=[second.pk]))
+    participant.post(reverse("microlearn_lms:module_confirm", args=[first.pk]))
     attempt = start(participant, first)
     response = submit(participant, attempt, right_answers(attempt, first))
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.COMPLETED
     assert "completed this course" in html(participant.get(response.url))
-    page = html(participant.get(reverse("lms:learn")))
+    page = html(participant.get(reverse("microlearn_lms:learn")))
     assert "Completed courses" in page and "Test course" in page
 
 
@@ -232,7 +232,7 @@ def test_tampered_posts_are_400_and_record_nothing(participant, enrolment, first
         other = add_quiz_module(mini_programme, slug="other")
         foreign_question = next(iter(services.quiz.questions_of(other).values()))
         answers[keys[0]] = [foreign_question.options[0].id]
-    response = participant.post(reverse("lms:attempt", args=[attempt.uuid]), answers)
+    response = participant.post(reverse("microlearn_lms:attempt", args=[attempt.uuid]), answers)
     assert response.status_code == 400
     assert "Nothing was recorded" in html(response)
     attempt.refresh_from_db()
@@ -242,18 +242,18 @@ def test_tampered_posts_are_400_and_record_nothing(participant, enrolment, first
 
 def test_an_empty_post_is_a_400_with_an_error_and_records_nothing(participant, enrolment, first):
     attempt = start(participant, first)
-    response = participant.post(reverse("lms:attempt", args=[attempt.uuid]), {})
+    response = participant.post(reverse("microlearn_lms:attempt", args=[attempt.uuid]), {})
     assert response.status_code == 400 and "Answer this question." in html(response)
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.STARTED
-    assert participant.put(reverse("lms:attempt", args=[attempt.uuid])).status_code == 405
+    assert participant.put(reverse("microlearn_lms:attempt", args=[attempt.uuid])).status_code == 405
 
 
 def test_second_submission_shows_the_first_result_and_records_nothing(participant, enrolment, first):
     attempt = start(participant, first)
     submit(participant, attempt, wrong_answers(attempt, first))
     response = submit(participant, attempt, right_answers(attempt, first))
-    assert response.status_code == 302 and response.url == reverse("lms:attempt_result", args=[attempt.uuid])
+    assert response.status_code == 302 and response.url == reverse("microlearn_lms:attempt_result", args=[attempt.uuid])
     attempt.refresh_from_db()
     assert attempt.score == 0 and QuizAttempt.objects.count() == 1
     assert "already submitted" in html(participant.get(response.url))
@@ -263,7 +263,7 @@ def test_starting_after_the_attempt_limit_is_a_400(participant, enrolment, first
     for _ in range(3):
         attempt = start(participant, first)
         submit(participant, attempt, wrong_answers(attempt, first))
-    response = participant.post(reverse("lms:quiz_start", args=[first.pk]))
+    response = participant.post(reverse("microlearn_lms:quiz_start", args=[first.pk]))
     assert response.status_code == 400 and "used all your attempts" in html(response)
     assert QuizAttempt.objects.count() == 3
 
@@ -281,7 +281,7 @@ def test_submitting_after_the_attempt_limit_is_a_400(participant, enrolment, fir
 
 
 def test_quiz_of_a_course_you_are_not_enrolled_in_is_a_400(participant, first):
-    response = participant.post(reverse("lms:quiz_start", args=[first.pk]))
+    response = participant.post(reverse("microlearn_lms:quiz_start", args=[first.pk]))
     assert response.status_code == 400 and "not enrolled" in html(response)
     assert not QuizAttempt.objects.exists()
 
@@ -291,9 +291,9 @@ def test_withdrawn_enrolment_cannot_submit_or_confirm(participant, enrolment, fi
     services.enrolment_withdraw(enrolment=enrolment)
     response = submit(participant, attempt, right_answers(attempt, first))
     assert response.status_code == 400 and "no longer active" in html(response)
-    response = participant.post(reverse("lms:module_confirm", args=[second.pk]))
+    response = participant.post(reverse("microlearn_lms:module_confirm", args=[second.pk]))
     assert response.status_code == 400
-    response = participant.post(reverse("lms:quiz_start", args=[first.pk]))
+    response = participant.post(reverse("microlearn_lms:quiz_start", args=[first.pk]))
     assert response.status_code == 400
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.STARTED
@@ -305,7 +305,7 @@ def test_completed_enrolment_is_read_only(participant, enrolment, first, second)
     services.module_confirm_read(enrolment=enrolment, module=first)
     attempt = services.quiz_attempt_start(enrolment=enrolment, module=first)
     services.quiz_attempt_submit(attempt=attempt, answers=right_answers(attempt, first))
-    response = participant.post(reverse("lms:quiz_start", args=[first.pk]))
+    response = participant.post(reverse("microlearn_lms:quiz_start", args=[first.pk]))
     assert response.status_code == 400 and "read-only" in html(response)
     page = html(participant.get(first.url))
     assert "read-only" in page and "Retake the quiz" not in page
@@ -315,18 +315,18 @@ def test_completed_enrolment_is_read_only(participant, enrolment, first, second)
 def test_another_participants_attempt_and_result_answer_404(client, enrolment, first):
     attempt = services.quiz_attempt_start(enrolment=enrolment, module=first)
     client.force_login(UserFactory())
-    assert client.get(reverse("lms:attempt", args=[attempt.uuid])).status_code == 404
-    assert client.post(reverse("lms:attempt", args=[attempt.uuid]), {}).status_code == 404
+    assert client.get(reverse("microlearn_lms:attempt", args=[attempt.uuid])).status_code == 404
+    assert client.post(reverse("microlearn_lms:attempt", args=[attempt.uuid]), {}).status_code == 404
     services.quiz_attempt_submit(attempt=attempt, answers=right_answers(attempt, first))
-    assert client.get(reverse("lms:attempt_result", args=[attempt.uuid])).status_code == 404
-    assert client.get(reverse("lms:attempt_result", args=["00000000-0000-0000-0000-000000000000"])).status_code == 404
+    assert client.get(reverse("microlearn_lms:attempt_result", args=[attempt.uuid])).status_code == 404
+    assert client.get(reverse("microlearn_lms:attempt_result", args=["00000000-0000-0000-0000-000000000000"])).status_code == 404
 
 
 def test_edited_quiz_replaces_the_open_attempt(participant, enrolment, first):
     attempt = start(participant, first)
     first.quiz = first.quiz.raw_data[:1]  # the author removed the second question
     first.save_revision().publish()
-    page = html(participant.get(reverse("lms:attempt", args=[attempt.uuid])))
+    page = html(participant.get(reverse("microlearn_lms:attempt", args=[attempt.uuid])))
     assert "changed since the attempt started" in page
     fresh = start(participant, first)
     assert fresh.pk != attempt.pk and len(fresh.served) == 1 and fresh.number == 1
@@ -334,12 +334,12 @@ def test_edited_quiz_replaces_the_open_attempt(participant, enrolment, first):
 
 
 def test_learn_dashboard_shows_progress_continue_link_and_best_scores(participant, enrolment, first, second):
-    page = html(participant.get(reverse("lms:learn")))
+    page = html(participant.get(reverse("microlearn_lms:learn")))
     assert "0 of 2 required modules completed" in page and f'href="{first.url}"' in page
-    participant.post(reverse("lms:module_confirm", args=[first.pk]))
+    participant.post(reverse("microlearn_lms:module_confirm", args=[first.pk]))
     attempt = start(participant, first)
     submit(participant, attempt, right_answers(attempt, first))
-    page = html(participant.get(reverse("lms:learn")))
+    page = html(participant.get(reverse("microlearn_lms:learn")))
     assert "1 of 2 required modules completed" in page
     assert f'href="{second.url}"' in page  # continue where you left off: the first module not done
     assert "First module: 100%" in page

@@ -9,7 +9,7 @@ from wagtail.models import ReferenceIndex
 
 
 def test_only_content_facing_models_of_the_plugin_are_reference_indexed():
-    models = [*apps.get_app_config("lms").get_models(), *apps.get_app_config("api").get_models()]
+    models = [*apps.get_app_config("microlearn_lms").get_models(), *apps.get_app_config("microlearn_api").get_models()]
     indexed = {m.__name__ for m in models if ReferenceIndex.model_is_indexable(m)}
     # The certificate settings reference the logo image; a cohort references its course page.
     assert indexed == {"CertificateSettings", "Cohort"}

@@ -19,12 +19,12 @@ from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, partici
 pytestmark = pytest.mark.django_db
 
 TRAINER_URLS = [
-    ("lms:trainer-cohorts", False),
-    ("lms:trainer-cohort", True),
-    ("lms:trainer-participant", True),
-    ("lms:trainer-nudge", True),
-    ("lms:trainer-export-progress", True),
-    ("lms:trainer-export-entries", True),
+    ("microlearn_lms:trainer-cohorts", False),
+    ("microlearn_lms:trainer-cohort", True),
+    ("microlearn_lms:trainer-participant", True),
+    ("microlearn_lms:trainer-nudge", True),
+    ("microlearn_lms:trainer-export-progress", True),
+    ("microlearn_lms:trainer-export-entries", True),
 ]
 
 
@@ -50,10 +50,10 @@ def url_for(name, needs_cohort, world):
     if not needs_cohort:
         return reverse(name)
     args = [world["cohort_b"].pk]
-    if name == "lms:trainer-participant":
+    if name == "microlearn_lms:trainer-participant":
         args.append(world["in_b"].pk)
     url = reverse(name, args=args)
-    return url + f"?participant={world['in_b'].pk}" if name == "lms:trainer-nudge" else url
+    return url + f"?participant={world['in_b'].pk}" if name == "microlearn_lms:trainer-nudge" else url
 
 
 EXPECTED = {"anonymous": 302, "participant": 403, "other_trainer": 404, "staff": 200}
@@ -79,21 +79,21 @@ def test_permission_matrix(client, world, name, needs_cohort, who):
 def test_every_trainer_url_is_in_the_matrix():
     from lms.urls import urlpatterns
 
-    names = {f"lms:{p.name}" for p in urlpatterns if p.name.startswith("trainer")}
+    names = {f"microlearn_lms:{p.name}" for p in urlpatterns if p.name.startswith("trainer")}
     assert names == {name for name, _ in TRAINER_URLS}
 
 
 def test_participant_of_another_cohort_is_404_for_a_trainer(client, world):
     client.force_login(world["trainer_a"])
     cohort_a = world["in_a"].cohort
-    url = reverse("lms:trainer-participant", args=[cohort_a.pk, world["in_b"].pk])
+    url = reverse("microlearn_lms:trainer-participant", args=[cohort_a.pk, world["in_b"].pk])
     assert client.get(url).status_code == 404
-    assert client.get(reverse("lms:trainer-participant", args=[cohort_a.pk, world["in_a"].pk])).status_code == 200
+    assert client.get(reverse("microlearn_lms:trainer-participant", args=[cohort_a.pk, world["in_a"].pk])).status_code == 200
 
 
 def test_nudge_post_to_another_cohort_is_404_and_sends_nothing(client, world):
     client.force_login(world["trainer_a"])
-    response = client.post(reverse("lms:trainer-nudge", args=[world["cohort_b"].pk]), {"participant": world["in_b"].pk})
+    response = client.post(reverse("microlearn_lms:trainer-nudge", args=[world["cohort_b"].pk]), {"participant": world["in_b"].pk})
     assert response.status_code == 404 and not mail.outbox
 
 
@@ -130,13 +130,13 @@ def test_exports_stream_utf8_with_bom_and_neutralise_formulas(client, world, min
     entry(e, challenge, who="@boss", notes="-rm", learned="+1")
     progress(e, ModulePage.objects.get(slug="first"), best=90, attempts=1, passed=True)
     client.force_login(staff)
-    response = client.get(reverse("lms:trainer-export-progress", args=[world["cohort_b"].pk]))
+    response = client.get(reverse("microlearn_lms:trainer-export-progress", args=[world["cohort_b"].pk]))
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
     rows = read_csv(response)
     assert rows[0][:4] == ["name", "email", "status", "progress %"]
     names = [r[0] for r in rows[1:]]
     assert '\'=HYPERLINK("http://x") Zoë' in names
-    response = client.get(reverse("lms:trainer-export-entries", args=[world["cohort_b"].pk]))
+    response = client.get(reverse("microlearn_lms:trainer-export-entries", args=[world["cohort_b"].pk]))
     rows = read_csv(response)
     header, data = rows[0], rows[1]
     assert data[header.index("first name")] == '\'=HYPERLINK("http://x")'
@@ -151,7 +151,7 @@ def test_nudge_sends_email_to_at_risk_only_logs_and_rate_limits(client, world, d
     progress(fine, ModulePage.objects.get(slug="first"), done=True, passed=True)
     progress(fine, ModulePage.objects.get(slug="second"), done=True)
     client.force_login(world["staff"])
-    url = reverse("lms:trainer-nudge", args=[cohort.pk])
+    url = reverse("microlearn_lms:trainer-nudge", args=[cohort.pk])
     page = client.get(url, {"participant": [world["in_b"].pk, fine.pk]})
     assert page.status_code == 200 and "not at risk" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -167,7 +167,7 @@ def test_nudge_sends_email_to_at_risk_only_logs_and_rate_limits(client, world, d
     assert "not at risk" in response.content.decode()
     again = client.post(url, {"participant": [world["in_b"].pk]}, follow=True)
     assert len(mail.outbox) == 1 and "already nudged" in again.content.decode()
-    drill = client.get(reverse("lms:trainer-participant", args=[cohort.pk, world["in_b"].pk]))
+    drill = client.get(reverse("microlearn_lms:trainer-participant", args=[cohort.pk, world["in_b"].pk]))
     assert "Coffee on Friday?" in drill.content.decode()
 
 
@@ -200,7 +200,7 @@ def test_one_running_cohort_per_course(mini_programme):
 def test_learn_page_shows_the_participants_cohort(client, world):
     cohort = world["cohort_b"]
     client.force_login(world["participant"])
-    body = client.get(reverse("lms:learn")).content.decode()
+    body = client.get(reverse("microlearn_lms:learn")).content.decode()
     assert cohort.name in body and "Cohort week 3" in body
     assert world["cohort_b"].trainers.get().get_full_name() in body
     assert "Cohorts you train" not in body
@@ -211,8 +211,8 @@ def test_trainer_pages_render_for_a_cohort_without_participants(client, mini_pro
     cohort = CohortFactory(course=mini_programme, start_date=timezone.localdate() + dt.timedelta(days=5))
     cohort.trainers.add(trainer)
     client.force_login(trainer)
-    assert client.get(reverse("lms:trainer-cohorts")).status_code == 200
-    response = client.get(reverse("lms:trainer-cohort", args=[cohort.pk]), {"page": "99", "sort": "bogus"})
+    assert client.get(reverse("microlearn_lms:trainer-cohorts")).status_code == 200
+    response = client.get(reverse("microlearn_lms:trainer-cohort", args=[cohort.pk]), {"page": "99", "sort": "bogus"})
     assert response.status_code == 200 and "No participant matches" in response.content.decode()
 
 
@@ -224,7 +224,7 @@ def test_a_nudge_is_emailed_by_the_worker_once_and_shows_queued_until_then(clien
     log = NudgeLog.objects.get()
     assert mail.outbox == [] and log.emailed_at is None  # on-commit callbacks did not run: still queued
     client.force_login(world["staff"])
-    drill = reverse("lms:trainer-participant", args=[cohort.pk, world["in_b"].pk])
+    drill = reverse("microlearn_lms:trainer-participant", args=[cohort.pk, world["in_b"].pk])
     assert "queued for sending" in client.get(drill).content.decode()
     assert nudge_email_deliver(nudge_id=log.pk) is True
     assert nudge_email_deliver(nudge_id=log.pk) is False  # a re-run (worker retried) sends nothing more

@@ -80,7 +80,7 @@ def test_backup_then_restore_into_an_empty_database_and_folders(settings, tmp_pa
         "summary.json",
         "SHA256SUMS",
     }
-    assert '"lms.Certificate": 2' in (backup / "summary.json").read_text()
+    assert '"microlearn_lms.Certificate": 2' in (backup / "summary.json").read_text()
 
     target = {
         "DATABASE_URL": database_url(restored_database),

@@ -56,7 +56,7 @@ def test_certificate_verification_throttle_counts_across_app_servers(client, set
     request = client.get("/healthz").wsgi_request
     request.META["REMOTE_ADDR"] = "10.9.9.9"
     assert throttled(request) is False
-    assert RedisCache(REDIS_URL, {}).incr("lms:cert-verify:10.9.9.9") == 2  # the other server's request
+    assert RedisCache(REDIS_URL, {}).incr("microlearn_lms:cert-verify:10.9.9.9") == 2  # the other server's request
     assert throttled(request) is True
 
 

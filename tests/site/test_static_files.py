@@ -42,7 +42,7 @@ def test_collectstatic_hashes_every_file_the_templates_reference_and_pages_use_t
     for folder in TEMPLATE_DIRS:
         for template in folder.rglob("*.html"):
             names.update(re.findall(r"""\{% static ['"]([^'"]+)['"]""", template.read_text()))
-    assert {"css/site.css", "favicon.svg", "lms/js/certificates.js", "lms/css/trainer.css"} <= names
+    assert {"css/site.css", "favicon.svg", "microlearn_lms/js/certificates.js", "microlearn_lms/css/trainer.css"} <= names
     for name in sorted(names):
         hashed = staticfiles_storage.stored_name(name)  # ValueError if the manifest lacks it
         assert re.fullmatch(rf".+\.{HASHED}\.\w+", hashed), hashed
@@ -50,7 +50,7 @@ def test_collectstatic_hashes_every_file_the_templates_reference_and_pages_use_t
 
     # Pages link the hashed names; whitenoise serves them with a far-future immutable header.
     client.force_login(UserFactory())
-    for url in (mini_programme.url, reverse("lms:learn"), "/accounts/login/"):
+    for url in (mini_programme.url, reverse("microlearn_lms:learn"), "/accounts/login/"):
         response = client.get(url)
         assert response.status_code == 200, url
     html = client.get(mini_programme.url).content.decode()

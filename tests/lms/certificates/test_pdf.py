@@ -113,7 +113,7 @@ def test_a_120_character_name_shrinks_and_stays_inside_the_frame(mini_programme)
     assert squash(certificate.holder_name) in squash(pdf_text(data))
     # Lay it out again and check the name's lines are no wider than their box and not clipped.
     html = pdf.render_to_string(
-        "lms/certificates/certificate_pdf.html", pdf.certificate_context(certificate, pdf.design_for_site())
+        "microlearn_lms/certificates/certificate_pdf.html", pdf.certificate_context(certificate, pdf.design_for_site())
     )
     font_config, css = pdf._engine()
     document = weasyprint.HTML(string=html, base_url=fetcher.ORIGIN, url_fetcher=fetcher.AssetFetcher()).render(
@@ -204,15 +204,15 @@ def test_renderer_refuses_file_urls_network_and_traversal(listener, monkeypatch)
     [
         "file:///etc/passwd",
         "http://example.com/x.png",
-        "https://certificate-assets.invalid.example.com/static/lms/fonts/DejaVuSans.ttf",
-        "https://user:pw@certificate-assets.invalid/static/lms/fonts/DejaVuSans.ttf",
+        "https://certificate-assets.invalid.example.com/static/microlearn_lms/fonts/DejaVuSans.ttf",
+        "https://user:pw@certificate-assets.invalid/static/microlearn_lms/fonts/DejaVuSans.ttf",
         f"{fetcher.ORIGIN}static/../settings.py",
         f"{fetcher.ORIGIN}static//etc/passwd",
-        f"{fetcher.ORIGIN}static/lms/fonts/../../../../../../etc/passwd",
+        f"{fetcher.ORIGIN}static/microlearn_lms/fonts/../../../../../../etc/passwd",
         f"{fetcher.ORIGIN}static/%2e%2e%2f%2e%2e%2fetc/passwd",
         f"{fetcher.ORIGIN}other/lms/fonts/DejaVuSans.ttf",
         f"{fetcher.ORIGIN}media/%2Fetc%2Fpasswd",
-        f"{fetcher.ORIGIN}static/lms/fonts/nothing.ttf",
+        f"{fetcher.ORIGIN}static/microlearn_lms/fonts/nothing.ttf",
     ],
 )
 def test_fetcher_refuses(url):
@@ -221,7 +221,7 @@ def test_fetcher_refuses(url):
 
 
 def test_fetcher_serves_own_static_and_media(settings, tmp_path):
-    body, mime = fetcher.resolve(fetcher.static_url("lms/fonts/DejaVuSans.ttf"))
+    body, mime = fetcher.resolve(fetcher.static_url("microlearn_lms/fonts/DejaVuSans.ttf"))
     assert mime == "font/ttf" and body[:4] == b"\x00\x01\x00\x00"
     settings.MEDIA_ROOT = tmp_path
     (tmp_path / "images").mkdir()

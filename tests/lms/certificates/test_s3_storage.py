@@ -88,7 +88,7 @@ def test_certificate_pdf_is_stored_privately_in_the_bucket_and_streamed_to_its_h
     images = [o for o in page["/Resources"]["/XObject"].values() if o.get_object()["/Subtype"] == "/Image"]
     assert images, "the logo from the bucket is in the PDF"
 
-    path = reverse("lms:certificate_download", kwargs={"uuid": certificate.uuid})
+    path = reverse("microlearn_lms:certificate_download", kwargs={"uuid": certificate.uuid})
     client.force_login(certificate.enrolment.user)
     response = client.get(path)
     assert response.status_code == 200 and response.streaming

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def verify_path(certificate) -> str:
-    return reverse("lms:certificate_verify", kwargs={"code": certificate.verification_code})
+    return reverse("microlearn_lms:certificate_verify", kwargs={"code": certificate.verification_code})
 
 
 def download_path(certificate) -> str:
-    return reverse("lms:certificate_download", kwargs={"uuid": certificate.uuid})
+    return reverse("microlearn_lms:certificate_download", kwargs={"uuid": certificate.uuid})
 
 
 # --- Verification ------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def test_revoked_expired_and_superseded_states(client, certificate, django_captu
 def test_unknown_codes_serials_and_pending_certificates_answer_404_helpfully(client, mini_programme, certificate):
     pending = certificate_services.certificate_issue(enrolment=completed_enrolment(mini_programme))
     for code in ("ZZZZZZZZZZZZZZZZ", certificate.serial, pending.verification_code, "not-a-code"):
-        response = client.get(reverse("lms:certificate_verify", kwargs={"code": code}))
+        response = client.get(reverse("microlearn_lms:certificate_verify", kwargs={"code": code}))
         assert response.status_code == 404, code
         assert "We could not find that certificate" in response.content.decode()
         assert 'name="code"' in response.content.decode()  # a form to try again
@@ -70,11 +70,11 @@ def test_unknown_codes_serials_and_pending_certificates_answer_404_helpfully(cli
 
 def test_typed_codes_are_normalised(client, certificate):
     typed = certificate.display_code.lower()
-    response = client.get(reverse("lms:certificate_verify", kwargs={"code": typed}))
+    response = client.get(reverse("microlearn_lms:certificate_verify", kwargs={"code": typed}))
     assert response.status_code == 302 and response["Location"] == verify_path(certificate)
-    response = client.get(reverse("lms:certificate_verify_lookup"), {"code": typed})
+    response = client.get(reverse("microlearn_lms:certificate_verify_lookup"), {"code": typed})
     assert response.status_code == 302 and response["Location"] == verify_path(certificate)
-    assert client.get(reverse("lms:certificate_verify_lookup")).status_code == 200
+    assert client.get(reverse("microlearn_lms:certificate_verify_lookup")).status_code == 200
 
 
 def test_verification_is_throttled_per_client_address(client, settings, certificate):
@@ -84,7 +84,7 @@ def test_verification_is_throttled_per_client_address(client, settings, certific
     response = client.get(verify_path(certificate), REMOTE_ADDR="10.0.0.1")
     assert response.status_code == 429 and response["Retry-After"] == "60"
     assert "Too many checks" in response.content.decode()
-    assert client.get(reverse("lms:certificate_verify_lookup"), REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert client.get(reverse("microlearn_lms:certificate_verify_lookup"), REMOTE_ADDR="10.0.0.1").status_code == 429
     assert client.get(verify_path(certificate), REMOTE_ADDR="10.0.0.2").status_code == 200
 
 
@@ -143,11 +143,11 @@ def test_anonymous_download_goes_to_login(client, certificate):
 
 def test_learn_page_lists_certificates_with_download_copy_and_linkedin(client, certificate):
     client.force_login(certificate.enrolment.user)
-    html = client.get(reverse("lms:learn")).content.decode()
+    html = client.get(reverse("microlearn_lms:learn")).content.decode()
     assert "My certificates" in html and certificate.serial in html
     assert download_path(certificate) in html
     assert f'value="http://testserver{verify_path(certificate)}"' in html
-    assert "lms/js/certificates.js" in html and "<script>" not in html
+    assert "microlearn_lms/js/certificates.js" in html and "<script>" not in html
     linkedin = html.split('href="https://www.linkedin.com/profile/add?', 1)[1].split('"', 1)[0]
     params = parse_qs(urlsplit("?" + linkedin.replace("&amp;", "&")).query)
     assert params["startTask"] == ["CERTIFICATION_NAME"]
@@ -162,12 +162,12 @@ def test_learn_page_queries_do_not_grow_with_certificates(client, mini_programme
     certificate = issued_certificate(mini_programme)
     user = certificate.enrolment.user
     client.force_login(user)
-    client.get(reverse("lms:learn"))  # warm the site settings cache
+    client.get(reverse("microlearn_lms:learn"))  # warm the site settings cache
     with CaptureQueriesContext(connection) as one:
-        client.get(reverse("lms:learn"))
+        client.get(reverse("microlearn_lms:learn"))
     issued_certificate(mini_course_two, user=user)
     with CaptureQueriesContext(connection) as two:
-        response = client.get(reverse("lms:learn"))
+        response = client.get(reverse("microlearn_lms:learn"))
     assert response.content.decode().count("Download PDF") == 2
     assert len(one) == len(two)
 
