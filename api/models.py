@@ -141,7 +141,9 @@ class WebhookEndpoint(models.Model):
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey("microlearn_lms.Organisation", on_delete=models.CASCADE, related_name="webhook_endpoints")
+    organisation = models.ForeignKey(
+        "microlearn_lms.Organisation", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
     url = models.CharField(max_length=500, validators=[URLValidator(schemes=["https", "http"])])
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="Event types to deliver, e.g. ['enrolment.completed'].")

@@ -19,7 +19,7 @@ INDEX = "ml_progress_enrol_cover"
 
 
 def main() -> None:
-    os.environ["API_THROTTLE_RATE"] = "100000000/min"
+    os.environ["MICROLEARN_API_THROTTLE_RATE"] = "100000000/min"
     _seed.setup_django(_seed.database_url("bench_scale"))
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections, connection

@@ -13,7 +13,7 @@ programme. Participant ``i`` (user ``bench-p<i>``) has, deterministically:
 
 ``grow(to)`` adds participants ``[current, to)``; what exists is never rewritten, so the same
 organisation, cohort and participant can be measured at every size. Only organisation 0 has
-a trainer (``bench-trainer``, Trainers group) and an API key.
+a trainer (``bench-trainer``, with the trainer permission) and an API key.
 
 Needs PostgreSQL; call ``setup_django(url)`` first, before any other Django import.
 """
@@ -293,15 +293,14 @@ def grow(to: int, *, log=print) -> None:
 
 
 def trainer():
-    """``bench-trainer``: in the Trainers group, training organisation 0's cohorts."""
+    """``bench-trainer``: with the trainer permission, training organisation 0's cohorts."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
 
     from lms.models import Cohort
-    from lms.selectors.cohorts import TRAINERS_GROUP
+    from lms.roles import trainer_permission
 
     user, _ = get_user_model().objects.get_or_create(username="bench-trainer", defaults={"password": "!"})
-    user.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
+    user.user_permissions.add(trainer_permission())
     for cohort in Cohort.objects.filter(organisation__slug="bench-org-0"):
         cohort.trainers.add(user)
     return user

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-os.environ["API_THROTTLE_RATE"] = "100000000/min"
+os.environ["MICROLEARN_API_THROTTLE_RATE"] = "100000000/min"
 TMP = None
 if not os.environ.get("DATABASE_URL"):
     TMP = tempfile.TemporaryDirectory(prefix="bench-api-")

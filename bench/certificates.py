@@ -101,8 +101,8 @@ def bench_render(course, renders: int) -> None:
 def bench_worker(course, count: int, env: dict) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from lms.certificates.tasks import issue_certificate_task
     from lms.models import Certificate, CertificateStatus
+    from lms.services.certificates import issue_certificate_task
 
     DBTaskResult.objects.all().delete()  # setup's search/reference-index tasks are not what we measure
     ids = make_completed_enrolments(course, count)

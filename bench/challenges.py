@@ -80,13 +80,19 @@ def main() -> None:
 
     print(f"Weekly challenges benchmark ({connection.vendor}, median of {RUNS} requests)")
     print(f"{'page':<22} {'entries':>8} {'queries':>8} {'median ms':>10}")
-    for name, label in (("microlearn_lms:challenges", "challenge page"), ("microlearn_lms:challenge_wins", "track your wins")):
+    for name, label in (
+        ("microlearn_lms:challenges", "challenge page"),
+        ("microlearn_lms:challenge_wins", "track your wins"),
+    ):
         for entries in (SMALL, LARGE):
             queries, median = results[(name, entries)]
             print(f"{label:<22} {entries:>8} {queries:>8} {median:>10.1f}")
         (q_small, t_small), (q_large, t_large) = results[(name, SMALL)], results[(name, LARGE)]
         print(f"{'':<22} {'ratio':>8} {q_large / q_small:>8.2f} {t_large / t_small:>10.2f}")
-    constant = all(results[(n, SMALL)][0] == results[(n, LARGE)][0] for n in ("microlearn_lms:challenges", "microlearn_lms:challenge_wins"))
+    constant = all(
+        results[(n, SMALL)][0] == results[(n, LARGE)][0]
+        for n in ("microlearn_lms:challenges", "microlearn_lms:challenge_wins")
+    )
     print("query counts constant:", "yes" if constant else "NO")
     if THROWAWAY is not None:
         THROWAWAY.unlink(missing_ok=True)

@@ -77,7 +77,7 @@ def server_env(url: str, tmp: Path, static_root: Path) -> dict[str, str]:
         "DATABASE_URL": url,
         "SECRET_KEY": "load-bench-" + "x" * 60,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "API_THROTTLE_RATE": "100000000/min",
+        "MICROLEARN_API_THROTTLE_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
         "WEB_CONCURRENCY": "2",
     }

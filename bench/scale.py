@@ -141,7 +141,7 @@ def main() -> None:
     if not _seed.postgres_reachable(url):
         print(f"bench/scale.py needs PostgreSQL at {url} (set BENCH_DATABASE_URL).")
         sys.exit(0 if args.skip_without_postgres else 2)
-    os.environ["API_THROTTLE_RATE"] = "100000000/min"
+    os.environ["MICROLEARN_API_THROTTLE_RATE"] = "100000000/min"
     _seed.ensure_database(url, fresh=True)
     _seed.setup_django(url)
     from django.core.signals import request_finished, request_started

@@ -1,6 +1,6 @@
 """Extension points for apps that add learner state to course pages.
 
-An app registers ``@hooks.register("courses_module_context")`` (or ``courses_course_context``)
+An app registers ``@hooks.register("microlearn_module_context")`` (or ``microlearn_course_context``)
 with a function ``fn(page, request, context)`` that mutates the template context. This keeps
 ``courses`` free of any import of learner-record apps.
 """

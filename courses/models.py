@@ -4,7 +4,7 @@ Tree: HomePage → CourseIndexPage → CoursePage → ModulePage. Page types res
 and children so editors cannot build a broken tree.
 
 Dependency direction: ``courses`` knows nothing of learner records. Apps that do (``lms``)
-add per-request context through the ``courses_module_context`` / ``courses_course_context``
+add per-request context through the ``microlearn_module_context`` / ``microlearn_course_context``
 Wagtail hooks (see ``courses/hooks.py``).
 """
 
@@ -117,7 +117,7 @@ class CoursePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["modules"] = list(self.modules())
-        run_context_hooks("courses_course_context", self, request, context)
+        run_context_hooks("microlearn_course_context", self, request, context)
         return context
 
 
@@ -200,7 +200,7 @@ class ModulePage(Page):
             previous_module=modules[index_ - 1] if index_ > 0 else None,
             next_module=modules[index_ + 1] if 0 <= index_ < len(modules) - 1 else None,
         )
-        run_context_hooks("courses_module_context", self, request, context)
+        run_context_hooks("microlearn_module_context", self, request, context)
         return context
 
 

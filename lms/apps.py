@@ -8,4 +8,5 @@ class LmsConfig(AppConfig):
     verbose_name = "Learning records"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
         from .certificates import receivers  # noqa: F401  (connects the certificate receivers)

@@ -1,27 +1,44 @@
-"""Sections of the participant home page, ``/learn/``.
+"""Sections of the participant home page, ``/learn/``, registered through Wagtail hooks.
 
-Each section is a function ``section(request) -> dict | None`` returning
+A section is a ``LearnSection(name, render)``. ``render(request) -> dict | None`` returns
 ``{"template": "<template name>", "order": int, **context}`` (or None to show nothing). The
-page renders them in ``order``. Each section must run a constant, small number of queries
-whatever the participant's data (tests assert the page's total).
+page renders the sections in ``order``. Each section must run a constant, small number of
+queries whatever the participant's data (tests assert the page's total).
 
-Features add their section's dotted path to ``SECTIONS``.
+The plugin registers its own sections (``courses``, ``certificates``, ``cohort``,
+``challenges``) in ``lms/wagtail_hooks.py``. A host site adds one, or removes one, the way
+Wagtail's own admin menu is extended (register, then construct; ADR 0002)::
+
+    @hooks.register("microlearn_register_learn_section")
+    def register_badges():
+        return LearnSection("badges", badges_section)
+
+    @hooks.register("microlearn_construct_learn_sections")
+    def hide_cohort(request, sections):
+        sections[:] = [s for s in sections if s.name != "cohort"]
+
+A section removed by a construct hook is never rendered, so it costs nothing.
 """
 
-from django.utils.module_loading import import_string
+from collections.abc import Callable
+from dataclasses import dataclass
 
-SECTIONS: list[str] = [
-    "lms.views.participant.courses_section",
-    "lms.views.certificates.certificates_section",
-    "lms.views.my_cohort.cohort_section",
-    "lms.views.challenges.dashboard_section",
-]
+from django.http import HttpRequest
+from wagtail import hooks
+
+REGISTER_HOOK = "microlearn_register_learn_section"
+CONSTRUCT_HOOK = "microlearn_construct_learn_sections"
+
+
+@dataclass(frozen=True)
+class LearnSection:
+    name: str
+    render: Callable[[HttpRequest], dict | None]
 
 
 def sections_for(request) -> list[dict]:
-    rendered = []
-    for path in SECTIONS:
-        section = import_string(path)(request)
-        if section:
-            rendered.append(section)
+    sections = [register() for register in hooks.get_hooks(REGISTER_HOOK)]
+    for construct in hooks.get_hooks(CONSTRUCT_HOOK):
+        construct(request, sections)
+    rendered = [{"name": section.name, **result} for section in sections if (result := section.render(request))]
     return sorted(rendered, key=lambda s: s.get("order", 100))

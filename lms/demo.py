@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from .roles import trainer_permission
+
 TRAINERS_GROUP = "Trainers"
 
 
@@ -31,7 +33,9 @@ DEMO_ACCOUNTS = [
 
 
 def ensure_trainers_group() -> Group:
+    """The demo's trainers get the trainer permission through this group (lms/roles.py)."""
     group, _ = Group.objects.get_or_create(name=TRAINERS_GROUP)
+    group.permissions.add(trainer_permission())
     return group
 
 

@@ -1,5 +1,7 @@
 """Wagtail registrations of the lms app, one section per domain."""
 
+from functools import partial
+
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
@@ -7,20 +9,35 @@ from .admin.certificates import CertificatePermissionPolicy, CertificateViewSet
 from .admin.certificates import register_log_actions as register_certificate_log_actions
 from .admin.cohorts import CohortsGroup, admin_urls
 from .admin.learning import learning_viewset_group
+from .dashboard import REGISTER_HOOK, LearnSection
 from .models import Certificate
 from .views import learning
+from .views.certificates import certificates_section
+from .views.challenges import dashboard_section
+from .views.my_cohort import cohort_section
+from .views.participant import courses_section
 
 # --- Learning records ---------------------------------------------------------------------------
 
 
-@hooks.register("courses_course_context")
+@hooks.register("microlearn_course_context")
 def add_learning_to_course_page(page, request, context):
     learning.course_context(page, request, context)
 
 
-@hooks.register("courses_module_context")
+@hooks.register("microlearn_module_context")
 def add_learning_to_module_page(page, request, context):
     learning.module_context(page, request, context)
+
+
+# --- /learn/ sections (lms/dashboard.py): a host adds or removes sections with the same hooks -----
+for name, render in (
+    ("courses", courses_section),
+    ("certificates", certificates_section),
+    ("cohort", cohort_section),
+    ("challenges", dashboard_section),
+):
+    hooks.register(REGISTER_HOOK, partial(LearnSection, name, render))
 
 
 @hooks.register("register_admin_viewset")

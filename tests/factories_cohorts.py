@@ -3,17 +3,17 @@
 import datetime as dt
 
 import factory
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from courses.models import Challenge
 from lms.models import ChallengeLog, Enrolment, EnrolmentSource, ModuleProgress
+from lms.roles import trainer_permission
 from tests.factories import CohortFactory, UserFactory
 
 
 def trainer_user(**kwargs):
     user = UserFactory(**kwargs)
-    user.groups.add(Group.objects.get_or_create(name="Trainers")[0])
+    user.user_permissions.add(trainer_permission())
     return user
 
 

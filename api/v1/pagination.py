@@ -11,14 +11,14 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import Q, QuerySet
 from rest_framework import exceptions
 from rest_framework.utils.urls import replace_query_param
 
+from lms.conf import conf
+
 DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 SALT = "api.v1.cursor"
 
 
@@ -32,7 +32,7 @@ def page_size_from(request, default: int = DEFAULT_PAGE_SIZE) -> int:
         raise exceptions.ValidationError({"page_size": ["Must be a whole number."]}) from None
     if size < 1:
         raise exceptions.ValidationError({"page_size": ["Must be at least 1."]})
-    return min(size, getattr(settings, "API_MAX_PAGE_SIZE", MAX_PAGE_SIZE))
+    return min(size, conf.API_MAX_PAGE_SIZE)
 
 
 def _plain(value):

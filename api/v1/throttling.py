@@ -1,23 +1,23 @@
-"""Per-key rate limits. ``settings.API_THROTTLE_RATE`` (e.g. "600/min") in the Django cache named
-by ``settings.API_THROTTLE_CACHE``: use a shared cache (database, Redis, Memcached) so the
+"""Per-key rate limits. ``MICROLEARN_API_THROTTLE_RATE`` (e.g. "600/min") in the Django cache named
+by ``MICROLEARN_API_THROTTLE_CACHE``: use a shared cache (database, Redis, Memcached) so the
 limit holds across processes and machines."""
 
-from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiKey
+from lms.conf import conf
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
     scope = "api_key"
 
     def __init__(self):
-        self.cache = caches[getattr(settings, "API_THROTTLE_CACHE", "default")]
+        self.cache = caches[conf.API_THROTTLE_CACHE]
         super().__init__()
 
     def get_rate(self):
-        return getattr(settings, "API_THROTTLE_RATE", "600/min")
+        return conf.API_THROTTLE_RATE
 
     def get_cache_key(self, request, view):
         if not isinstance(request.auth, ApiKey):

@@ -6,7 +6,6 @@ organisation, so another organisation's object is simply "not found" (404).
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -23,6 +22,7 @@ from rest_framework.response import Response
 
 from api.models import WebhookDelivery, WebhookEndpoint
 from courses.models import CoursePage
+from lms.conf import conf
 from lms.models import Certificate, Cohort, Enrolment, EnrolmentSource, OrganisationMember
 from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
@@ -36,8 +36,6 @@ from .pagination import KeysetPage
 from .permissions import HasApiKeyScope
 from .throttling import ApiKeyRateThrottle
 from .webhooks import UnsafeURL, resolve_target
-
-MAX_BODY_BYTES = 1024 * 1024
 
 
 class ApiView(GenericAPIView):
@@ -61,8 +59,8 @@ class ApiView(GenericAPIView):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > getattr(settings, "API_MAX_BODY_BYTES", MAX_BODY_BYTES):
-            raise problems.PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+        if length > conf.API_MAX_BODY_BYTES:
+            raise problems.PayloadTooLarge(f"The request body is over {conf.API_MAX_BODY_BYTES // 1024} KiB.")
         super().initial(request, *args, **kwargs)
 
     @property
@@ -419,12 +417,12 @@ class CompletionFeed(EnrolmentMixin, ApiView):
         parameters=[UPDATED_SINCE],
         description="Every enrolment whose status changed (created, completed, withdrawn), oldest change "
         "first. Store the `next` link and poll it: each change appears once, and a row changed again later "
-        "appears again at its new place. Changes younger than `API_FEED_SETTLE_SECONDS` are held back so a "
+        "appears again at its new place. Changes younger than `MICROLEARN_API_FEED_SETTLE_SECONDS` are held back so a "
         "transaction committing late can never slip behind a cursor.",
     )
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        settle = getattr(settings, "API_FEED_SETTLE_SECONDS", 5)
+        settle = conf.API_FEED_SETTLE_SECONDS
         if settle:
             queryset = queryset.filter(updated_at__lte=timezone.now() - dt.timedelta(seconds=settle))
         start = None

@@ -8,10 +8,10 @@ base64-decoded part of the ``whsec_…`` secret.
 Target URLs must be HTTPS and resolve only to public addresses. The check runs when the URL
 is registered and again before every attempt, and the connection goes to the address that
 was checked (no second DNS lookup), so DNS rebinding cannot reach an internal host.
-``settings.API_WEBHOOKS_ALLOW_LOOPBACK`` (tests only) also accepts http:// and loopback.
+``MICROLEARN_WEBHOOK_ALLOW_LOOPBACK`` (tests only) also accepts http:// and loopback.
 
-Settings: ``API_WEBHOOK_MAX_ATTEMPTS`` (default 8), ``API_WEBHOOK_BACKOFF_SECONDS`` (first
-retry delay, doubled each time; default 30), ``API_WEBHOOK_TIMEOUT_SECONDS`` (default 10).
+Settings: ``MICROLEARN_WEBHOOK_MAX_ATTEMPTS`` (default 8), ``MICROLEARN_WEBHOOK_BACKOFF_SECONDS`` (first
+retry delay, doubled each time; default 30), ``MICROLEARN_WEBHOOK_TIMEOUT_SECONDS`` (default 10).
 """
 
 from __future__ import annotations
@@ -30,14 +30,15 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.apps import apps
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from lms import events
+from lms.conf import conf
 from lms.models import Enrolment, OrganisationMember
+from lms.worker.enqueue import enqueue_on_commit
 
 from .serializers import ts
 
@@ -46,10 +47,6 @@ logger = logging.getLogger(__name__)
 
 class UnsafeURL(ValueError):
     """A webhook URL the server refuses to call."""
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 # --- Signing ----------------------------------------------------------------------------------
@@ -81,7 +78,7 @@ def _address_allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if ip.is_loopback and _setting("API_WEBHOOKS_ALLOW_LOOPBACK", False):
+    if ip.is_loopback and conf.WEBHOOK_ALLOW_LOOPBACK:
         return True
     return ip.is_global and not ip.is_multicast
 
@@ -89,7 +86,7 @@ def _address_allowed(address: str) -> bool:
 def resolve_target(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, checked address) of a URL the server may call, else ``UnsafeURL``."""
     parts = urlsplit(url)
-    allow_http = _setting("API_WEBHOOKS_ALLOW_LOOPBACK", False)
+    allow_http = conf.WEBHOOK_ALLOW_LOOPBACK
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
         raise UnsafeURL("Webhook URLs must use https://.")
     if not parts.hostname:
@@ -135,7 +132,7 @@ def post(url: str, body: bytes, headers: dict) -> int:
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(host, port, address, timeout=_setting("API_WEBHOOK_TIMEOUT_SECONDS", 10))
+    connection = connection_class(host, port, address, timeout=conf.WEBHOOK_TIMEOUT_SECONDS)
     try:
         connection.request("POST", target, body=body, headers=headers)
         response = connection.getresponse()
@@ -184,10 +181,10 @@ def attempt_delivery(delivery_id: int) -> None:
     delivery.last_status_code, delivery.last_error = status_code, error
     if not error:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, now, None
-    elif attempt >= _setting("API_WEBHOOK_MAX_ATTEMPTS", 8):
+    elif attempt >= conf.WEBHOOK_MAX_ATTEMPTS:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
     else:
-        delay = _setting("API_WEBHOOK_BACKOFF_SECONDS", 30) * 2 ** (attempt - 1)
+        delay = conf.WEBHOOK_BACKOFF_SECONDS * 2 ** (attempt - 1)
         delivery.next_attempt_at = now + timedelta(seconds=delay)
     delivery.save(update_fields=["last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"])
     if delivery.status == DeliveryStatus.PENDING:
@@ -195,7 +192,7 @@ def attempt_delivery(delivery_id: int) -> None:
 
 
 @task()
-def deliver_webhook(delivery_id: int) -> None:
+def deliver_webhook(*, delivery_id: int) -> None:
     attempt_delivery(delivery_id)
 
 
@@ -204,7 +201,7 @@ def schedule(delivery_id: int, *, run_after=None) -> None:
     runner = deliver_webhook
     if run_after is not None and default_task_backend.supports_defer:
         runner = deliver_webhook.using(run_after=run_after)
-    transaction.on_commit(lambda: runner.enqueue(delivery_id))
+    enqueue_on_commit(runner, delivery_id=delivery_id)
 
 
 def dispatch(*, organisation_id: int, event: str, data: dict, occurred_at) -> list[WebhookDelivery]:

@@ -225,14 +225,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- HR API (api app): see docs/api.md ---
-API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")  # per API key
-API_THROTTLE_CACHE = "default"  # use a shared cache (database/Redis) when running several processes
-API_MAX_BODY_BYTES = 1024 * 1024
-API_FEED_SETTLE_SECONDS = 5  # completions feed holds back changes younger than this (late commits)
-API_WEBHOOK_MAX_ATTEMPTS = 8
-API_WEBHOOK_BACKOFF_SECONDS = 30  # first retry delay, doubled each attempt
-API_WEBHOOK_TIMEOUT_SECONDS = 10
-API_WEBHOOKS_ALLOW_LOOPBACK = False  # tests only: accept http:// and loopback targets
+MICROLEARN_API_THROTTLE_RATE = os.environ.get("MICROLEARN_API_THROTTLE_RATE", "600/min")  # per API key
+MICROLEARN_API_THROTTLE_CACHE = "default"  # use a shared cache (database/Redis) when running several processes
+MICROLEARN_API_MAX_BODY_BYTES = 1024 * 1024
+MICROLEARN_API_FEED_SETTLE_SECONDS = 5  # completions feed holds back changes younger than this (late commits)
+MICROLEARN_WEBHOOK_MAX_ATTEMPTS = 8
+MICROLEARN_WEBHOOK_BACKOFF_SECONDS = 30  # first retry delay, doubled each attempt
+MICROLEARN_WEBHOOK_TIMEOUT_SECONDS = 10
+MICROLEARN_WEBHOOK_ALLOW_LOOPBACK = False  # tests only: accept http:// and loopback targets
 
 # Structured logs: one JSON object per line with the request id (LOG_FORMAT=plain for humans).
 LOGGING = {
@@ -280,11 +280,13 @@ STORAGES["certificates"] = {
 }
 # Absolute origin printed in certificates and their QR codes (the public verification page);
 # empty means WAGTAILADMIN_BASE_URL.
-CERTIFICATE_BASE_URL = os.environ.get("CERTIFICATE_BASE_URL", "")
-CERTIFICATE_SERIAL_PREFIX = os.environ.get("CERTIFICATE_SERIAL_PREFIX", "MC")
-CERTIFICATE_RENDER_TIMEOUT = int(os.environ.get("CERTIFICATE_RENDER_TIMEOUT", "30"))  # seconds, in the worker
-CERTIFICATE_MAX_ATTEMPTS = 5  # automatic retries with backoff; `manage.py issue_certificates` retries beyond
-CERTIFICATE_VERIFY_RATE = (30, 60)  # verification requests per client address: 30 per 60 seconds
+MICROLEARN_BASE_URL = os.environ.get("MICROLEARN_BASE_URL", "")
+MICROLEARN_CERTIFICATE_SERIAL_PREFIX = os.environ.get("MICROLEARN_CERTIFICATE_SERIAL_PREFIX", "MC")
+MICROLEARN_CERTIFICATE_RENDER_TIMEOUT = int(
+    os.environ.get("MICROLEARN_CERTIFICATE_RENDER_TIMEOUT", "30")
+)  # seconds, in the worker
+MICROLEARN_CERTIFICATE_MAX_ATTEMPTS = 5  # automatic retries with backoff; `manage.py issue_certificates` retries beyond
+MICROLEARN_CERTIFICATE_VERIFY_RATE = (30, 60)  # verification requests per client address: 30 per 60 seconds
 
 
 # --- Object storage (docs/deploy.md) ---------------------------------------------------------

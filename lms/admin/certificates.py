@@ -97,7 +97,9 @@ class CertificateManageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, T
             can_revoke=certificate.status == CertificateStatus.ISSUED,
             can_reissue=certificate.status in {CertificateStatus.ISSUED, CertificateStatus.REVOKED},
             download_url=(
-                reverse("microlearn_lms:certificate_download", kwargs={"uuid": certificate.uuid}) if certificate.pdf else ""
+                reverse("microlearn_lms:certificate_download", kwargs={"uuid": certificate.uuid})
+                if certificate.pdf
+                else ""
             ),
             verify_url=reverse("microlearn_lms:certificate_verify", kwargs={"code": certificate.verification_code}),
             replacement_url=(

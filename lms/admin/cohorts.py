@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 
 from ..models import Cohort, CohortImport, ImportStatus, Organisation
+from ..roles import trainer_candidates
 from ..services.csv_import import MAX_BYTES, MAX_ROWS, CsvImportError, csv_import_confirm, csv_import_preview
 
 
@@ -47,7 +48,10 @@ class CohortEditView(generic.EditView):
         )
         buttons.append(
             Button(
-                "Trainer view", url=reverse("microlearn_lms:trainer-cohort", args=[self.object.pk]), icon_name="view", priority=6
+                "Trainer view",
+                url=reverse("microlearn_lms:trainer-cohort", args=[self.object.pk]),
+                icon_name="view",
+                priority=6,
             )
         )
         return buttons
@@ -69,8 +73,10 @@ class CohortViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         form_class = super().get_form_class(for_update)
+        form_class.base_fields["trainers"].queryset = trainer_candidates()
         form_class.base_fields["trainers"].help_text = (
-            "Users in the Trainers group who see this cohort on their trainer pages. "
+            "Staff, and users with the permission “Can use the trainer pages”, who see this cohort on their "
+            "trainer pages. "
             "After saving, use “Import participants (CSV)” in the ⋯ menu to add participants."
         )
         return form_class
@@ -117,7 +123,9 @@ def import_upload(request, cohort_id: int):
             else:
                 return redirect("microlearn_lms_cohort_import_preview", cohort_id=cohort.pk, import_id=cohort_import.pk)
     recent = cohort.imports.select_related("uploaded_by")[:10]
-    return render(request, "microlearn_lms/admin/import_upload.html", {"cohort": cohort, "form": form, "recent": recent})
+    return render(
+        request, "microlearn_lms/admin/import_upload.html", {"cohort": cohort, "form": form, "recent": recent}
+    )
 
 
 def _import(request, cohort_id: int, import_id: int) -> CohortImport:
@@ -163,7 +171,11 @@ def import_progress(request, cohort_id: int, import_id: int):
 def admin_urls():
     return [
         path("cohort-import/<int:cohort_id>/", import_upload, name="microlearn_lms_cohort_import"),
-        path("cohort-import/<int:cohort_id>/<int:import_id>/", import_preview, name="microlearn_lms_cohort_import_preview"),
+        path(
+            "cohort-import/<int:cohort_id>/<int:import_id>/",
+            import_preview,
+            name="microlearn_lms_cohort_import_preview",
+        ),
         path(
             "cohort-import/<int:cohort_id>/<int:import_id>/progress/",
             import_progress,

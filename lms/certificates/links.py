@@ -2,19 +2,17 @@
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import reverse
 
-from .conf import setting
+from ..conf import conf
 
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
 
 
 def verification_url(certificate) -> str:
-    """The public verification page, on ``CERTIFICATE_BASE_URL`` or ``WAGTAILADMIN_BASE_URL``."""
+    """The public verification page, on ``MICROLEARN_BASE_URL`` or ``WAGTAILADMIN_BASE_URL``."""
     path = reverse("microlearn_lms:certificate_verify", kwargs={"code": certificate.verification_code})
-    base = setting("CERTIFICATE_BASE_URL") or getattr(settings, "WAGTAILADMIN_BASE_URL", "")
-    return base.rstrip("/") + path
+    return conf.base_url() + path
 
 
 def linkedin_url(certificate, issuer: str) -> str:

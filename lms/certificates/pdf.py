@@ -9,7 +9,7 @@ Safety:
   media files; no ``file://``, no network, no redirects).
 - The HTML template autoescapes every participant value.
 - :func:`time_limit` bounds the render: in the main thread (the ``db_worker`` runs tasks there)
-  a ``SIGALRM`` timer interrupts it after ``CERTIFICATE_RENDER_TIMEOUT`` seconds. Elsewhere
+  a ``SIGALRM`` timer interrupts it after ``MICROLEARN_CERTIFICATE_RENDER_TIMEOUT`` seconds. Elsewhere
   (threads) the bound comes from the inputs: every printed field has a max_length, images are
   reduced renditions, and the fetcher refuses anything over 8 MiB.
 
@@ -30,7 +30,7 @@ from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from weasyprint.text.fonts import FontConfiguration
 
-from .conf import setting
+from ..conf import conf
 from .fetcher import ORIGIN, AssetFetcher, media_url, static_url
 from .links import verification_url
 
@@ -47,7 +47,7 @@ TITLE_SIZES = ((40, 22), (70, 18), (120, 15), (10_000, 12))
 
 
 class RenderTimeout(Exception):
-    """Rendering took longer than CERTIFICATE_RENDER_TIMEOUT."""
+    """Rendering took longer than MICROLEARN_CERTIFICATE_RENDER_TIMEOUT."""
 
 
 @contextlib.contextmanager
@@ -152,7 +152,9 @@ def render_html_to_pdf(html: str, *, title: str = "") -> bytes:
 def render_certificate(certificate, *, design=None) -> tuple[str, str, bytes]:
     """Render ``certificate`` to a PDF. Returns ``(filename, content_type, bytes)``."""
     design = design or design_for_site()
-    html = render_to_string("microlearn_lms/certificates/certificate_pdf.html", certificate_context(certificate, design))
-    with time_limit(setting("CERTIFICATE_RENDER_TIMEOUT")):
+    html = render_to_string(
+        "microlearn_lms/certificates/certificate_pdf.html", certificate_context(certificate, design)
+    )
+    with time_limit(conf.CERTIFICATE_RENDER_TIMEOUT):
         content = render_html_to_pdf(html)
     return certificate.filename, CONTENT_TYPE, content

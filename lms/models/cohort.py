@@ -63,6 +63,7 @@ class Cohort(models.Model):
 
     class Meta:
         ordering = ["-start_date", "name"]
+        permissions = [("train_cohort", "Can use the trainer pages for the cohorts they train")]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="ml_cohort_unique_name_per_org"),
             models.CheckConstraint(

@@ -1,6 +1,6 @@
 """Background worker bookkeeping: heartbeats, and task results that only their claimant may finish.
 
-See docs/workers.md. The rules that use these models live in ``lms/services/workers.py``.
+See docs/workers.md. The rules that use these models live in ``lms/worker/``.
 """
 
 import logging
@@ -41,9 +41,14 @@ class ClaimedTaskResult(DBTaskResult):
         proxy = True
 
     @classmethod
-    def from_claimed(cls, result: DBTaskResult) -> "ClaimedTaskResult":
-        fields = [field.attname for field in DBTaskResult._meta.concrete_fields]
-        return cls.from_db(result._state.db, fields, [getattr(result, name) for name in fields])
+    def claim(cls, result: DBTaskResult) -> "ClaimedTaskResult":
+        """The same row and instance, now finishing through the fenced methods below.
+
+        A proxy model shares its parent's fields and table, so switching the instance's class
+        is all it takes: no copy, and nothing of django-tasks-db's internals.
+        """
+        result.__class__ = cls
+        return result
 
     def _finish(self, **values) -> None:
         values["finished_at"] = timezone.now()

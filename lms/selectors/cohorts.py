@@ -1,6 +1,7 @@
 """Trainer reads: the cohorts a trainer may see, and the cohort report.
 
-Scoping: staff see every cohort; a member of the Trainers group sees the cohorts they train;
+Scoping: staff see every cohort; a user with the trainer permission (``lms.roles``) sees the
+cohorts they train;
 anyone else sees none. Views turn "not in the scoped queryset" into a 404.
 
 The cohort report is computed in a constant number of queries whatever the number of
@@ -33,8 +34,8 @@ from courses.models import Challenge
 
 from .. import weeks
 from ..models import ChallengeLog, Cohort, Enrolment, EnrolmentStatus, FollowUp, ModuleProgress, NudgeLog, Outcome
+from ..roles import is_trainer  # noqa: F401  (re-exported: the trainer pages' gate)
 
-TRAINERS_GROUP = "Trainers"
 INACTIVE_DAYS = 7
 BEHIND_MODULES = 2
 WIN_OUTCOMES = [value for value in Outcome.values if value != Outcome.NONE_YET]
@@ -48,13 +49,6 @@ SORTS = {
     "streak": "streak",
     "risk": "risk_sort",
 }
-
-
-def is_trainer(user) -> bool:
-    """Staff, or a member of the Trainers group."""
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or user.groups.filter(name=TRAINERS_GROUP).exists()
 
 
 def cohorts_for_trainer(*, user) -> QuerySet[Cohort]:

@@ -9,21 +9,33 @@ Issuing is two steps so a rendering failure never loses anything:
 2. :func:`certificate_render` renders outside any transaction, then stores the PDF once and
    flips PENDING → ISSUED under a row lock. A failure counts an attempt and keeps the record
    PENDING for the retry (task backoff, or ``manage.py issue_certificates``).
+
+Two tasks wrap them (Django tasks API; ids only, enqueued on commit):
+
+``issue_certificate_task``   enrolment completed → PENDING record → rendered PDF (ISSUED).
+``render_certificate_task``  render a PENDING certificate (retries, re-issues).
+
+A rendering failure is recorded on the certificate (attempts, last_error) and retried with
+exponential backoff while the backend can defer tasks (``run_after``) and attempts remain;
+``manage.py issue_certificates`` retries whatever is still PENDING after that.
 """
 
 import calendar
 import datetime
+import logging
 import secrets
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import default_task_backend, task
 from wagtail.log_actions import log
 
 from .. import events
-from ..certificates.conf import setting
+from ..conf import conf
 from ..models import Certificate, CertificateSerialCounter, CertificateStatus, Enrolment, EnrolmentStatus
+from ..worker.enqueue import enqueue_on_commit
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or retyped is unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -100,7 +112,7 @@ def _next_serial(course, year: int) -> str:
     counter = CertificateSerialCounter.objects.select_for_update().get(course=course, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"{setting('CERTIFICATE_SERIAL_PREFIX')}-{course.pk:03d}-{year}-{counter.last_number:06d}"
+    return f"{conf.CERTIFICATE_SERIAL_PREFIX}-{course.pk:03d}-{year}-{counter.last_number:06d}"
 
 
 def _create_locked(enrolment: Enrolment) -> Certificate:
@@ -182,9 +194,7 @@ def _send_event(signal, certificate: Certificate, **extra) -> None:
 
 
 def _schedule_render(certificate_id: int) -> None:
-    from ..certificates.tasks import render_certificate_task
-
-    transaction.on_commit(lambda: render_certificate_task.enqueue(certificate_id=certificate_id))
+    enqueue_on_commit(render_certificate_task, certificate_id=certificate_id)
 
 
 def certificate_revoke(*, certificate: Certificate, reason: str, user=None) -> Certificate:
@@ -223,3 +233,41 @@ def certificate_reissue(*, certificate: Certificate, user=None) -> Certificate:
         log(instance=old, action=LOG_REISSUE, user=user, data={"serial": old.serial, "new_serial": new.serial})
         _schedule_render(new.pk)
     return new
+
+
+# --- Tasks ----------------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+BACKOFF_SECONDS = 60
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """1, 4, 16, 64… minutes after the 1st, 2nd, 3rd, 4th failure."""
+    return datetime.timedelta(seconds=BACKOFF_SECONDS * 4 ** max(0, attempts - 1))
+
+
+def _render(certificate_id: int) -> str:
+    try:
+        return certificate_render(certificate_id=certificate_id).status
+    except CertificateRenderError as exc:
+        attempts = Certificate.objects.filter(pk=certificate_id).values_list("attempts", flat=True).first() or 0
+        logger.warning("Certificate %s failed to render (attempt %s): %s", certificate_id, attempts, exc)
+        if attempts < conf.CERTIFICATE_MAX_ATTEMPTS and default_task_backend.supports_defer:
+            render_certificate_task.using(run_after=timezone.now() + retry_delay(attempts)).enqueue(
+                certificate_id=certificate_id
+            )
+        return "pending"
+
+
+@task()
+def issue_certificate_task(enrolment_id: int) -> str:
+    enrolment = Enrolment.objects.filter(pk=enrolment_id).first()
+    if enrolment is None:
+        return "gone"
+    certificate = certificate_issue(enrolment=enrolment)
+    return _render(certificate.pk)
+
+
+@task()
+def render_certificate_task(certificate_id: int) -> str:
+    return _render(certificate_id)

@@ -22,8 +22,11 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tasks import task
 
+from ..conf import conf
 from ..models import Cohort, Enrolment, EnrolmentSource, NudgeLog
+from ..worker.enqueue import enqueue_on_commit
 from .enrolment import current_enrolment, enrolment_create
 
 NUDGE_PARTICIPANT_INTERVAL = dt.timedelta(hours=24)
@@ -82,7 +85,7 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
         NUDGE_SENDER_HOURLY_LIMIT
         - NudgeLog.objects.filter(sent_by=sender, sent_at__gt=now - dt.timedelta(hours=1)).count()
     )
-    site_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
+    site_url = conf.base_url()
     result = NudgeResult()
     logs = []
     for row in sorted(rows, key=lambda r: r.sort_name):
@@ -115,16 +118,9 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
     if logs:
         with transaction.atomic():
             created = NudgeLog.objects.bulk_create(logs)
-            ids = [log.pk for log in created]
-            transaction.on_commit(lambda: _enqueue_deliveries(ids))
+            for nudge_id in (log.pk for log in created):
+                enqueue_on_commit(nudge_email_send, nudge_id=nudge_id)
     return result
-
-
-def _enqueue_deliveries(nudge_ids: list[int]) -> None:
-    from ..cohort_tasks import nudge_email_send
-
-    for nudge_id in nudge_ids:
-        nudge_email_send.enqueue(nudge_id=nudge_id)
 
 
 def nudge_email_deliver(*, nudge_id: int) -> bool:
@@ -138,3 +134,9 @@ def nudge_email_deliver(*, nudge_id: int) -> bool:
     EmailMessage(nudge.subject, nudge.body, settings.DEFAULT_FROM_EMAIL, [nudge.recipient]).send()
     NudgeLog.objects.filter(pk=nudge_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return True
+
+
+@task()
+def nudge_email_send(*, nudge_id: int) -> None:
+    """Task: deliver one logged nudge (``nudge_email_deliver``)."""
+    nudge_email_deliver(nudge_id=nudge_id)

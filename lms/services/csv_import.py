@@ -24,8 +24,10 @@ from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_tasks import task
 
 from ..models import Cohort, CohortImport, Enrolment, EnrolmentStatus, ImportStatus, OrganisationMember
+from ..worker.enqueue import enqueue_on_commit
 from .cohorts import CohortError, cohort_add_participant, cohort_is_active
 
 logger = logging.getLogger(__name__)
@@ -238,14 +240,12 @@ def csv_import_preview(*, cohort: Cohort, data: bytes, filename: str = "", uploa
 
 def csv_import_confirm(*, cohort_import: CohortImport) -> CohortImport:
     """Queue the import of a previewed upload (once); the task runs after this transaction commits."""
-    from ..cohort_tasks import cohort_import_run
-
     with transaction.atomic():
         updated = CohortImport.objects.filter(pk=cohort_import.pk, status=ImportStatus.PREVIEW).update(
             status=ImportStatus.QUEUED
         )
         if updated:
-            transaction.on_commit(lambda: cohort_import_run.enqueue(import_id=cohort_import.pk))
+            enqueue_on_commit(cohort_import_run, import_id=cohort_import.pk)
     cohort_import.refresh_from_db()
     return cohort_import
 
@@ -351,3 +351,9 @@ def csv_import_run(*, import_id: int) -> CohortImport:
     )
     cohort_import.refresh_from_db()
     return cohort_import
+
+
+@task()
+def cohort_import_run(*, import_id: int) -> None:
+    """Task: run a confirmed import (``csv_import_run``)."""
+    csv_import_run(import_id=import_id)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -22,9 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_tasks import task
 
 from .. import events
+from ..conf import conf
 from ..models import ChallengeLog, Cohort, Organisation, OrganisationMember
+from ..worker.enqueue import enqueue_on_commit
 
 ERASED_NAME = "Erased"
 
@@ -66,7 +68,7 @@ def set_password_url(user) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return conf.base_url() + path
 
 
 def send_welcome_email(*, member: OrganisationMember) -> None:
@@ -75,11 +77,19 @@ def send_welcome_email(*, member: OrganisationMember) -> None:
     user = member.user
     body = (
         f"Hello {user.first_name or user.username},\n\n"
-        f"{member.organisation.name} has enrolled you on {settings.WAGTAIL_SITE_NAME}.\n"
+        f"{member.organisation.name} has enrolled you on {conf.site_name()}.\n"
         f"Choose your password here (the link works once):\n\n{set_password_url(user)}\n\n"
         f"Your username is {user.username}.\n"
     )
-    send_mail(f"Welcome to {settings.WAGTAIL_SITE_NAME}", body, None, [user.email])
+    send_mail(f"Welcome to {conf.site_name()}", body, None, [user.email])
+
+
+@task()
+def welcome_email_send(*, member_id: int) -> None:
+    """Task: email a provisioned participant their set-password link (``send_welcome_email``)."""
+    member = OrganisationMember.objects.select_related("user", "organisation").filter(pk=member_id).first()
+    if member is not None and member.user.email:
+        send_welcome_email(member=member)
 
 
 def participant_provision(
@@ -112,9 +122,7 @@ def participant_provision(
         _check_external_id(organisation, external_id)
         raise ParticipantConflict("An account with this email address already exists.", field="email") from None
     if send_welcome:
-        from ..cohort_tasks import welcome_email_send
-
-        transaction.on_commit(lambda: welcome_email_send.enqueue(member_id=member.pk))
+        enqueue_on_commit(welcome_email_send, member_id=member.pk)
     return member
 
 

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from ..certificates.conf import setting
 from ..certificates.links import linkedin_url, verification_url
+from ..conf import conf
 from ..models import CertificateSettings, CertificateStatus
 from ..selectors import certificates as selectors
 from ..services.certificates import normalise_code
@@ -53,7 +53,7 @@ def _client_address(request) -> str:
 
 def throttled(request) -> bool:
     """Fixed-window limit per client address, kept in Django's cache."""
-    limit, window = setting("CERTIFICATE_VERIFY_RATE")
+    limit, window = conf.CERTIFICATE_VERIFY_RATE
     key = f"microlearn_lms:cert-verify:{_client_address(request)}"
     cache.add(key, 0, timeout=window)
     try:
@@ -65,7 +65,7 @@ def throttled(request) -> bool:
 
 
 def _too_many(request):
-    window = setting("CERTIFICATE_VERIFY_RATE")[1]
+    window = conf.CERTIFICATE_VERIFY_RATE[1]
     response = render(request, "microlearn_lms/certificates/verify_throttled.html", {"window": window}, status=429)
     response["Retry-After"] = str(window)
     return response
@@ -115,7 +115,9 @@ def verify(request, code: str):
         "state": state,
         "issuer": CertificateSettings.for_request(request).issuer_name,
         "replacement_url": (
-            reverse("microlearn_lms:certificate_verify", kwargs={"code": replacement.verification_code}) if replacement else ""
+            reverse("microlearn_lms:certificate_verify", kwargs={"code": replacement.verification_code})
+            if replacement
+            else ""
         ),
     }
     response = render(request, "microlearn_lms/certificates/verify.html", context)

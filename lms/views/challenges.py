@@ -78,7 +78,9 @@ def challenge_page(request, course_id: int):
         "outcome_choices": Outcome.choices,
         "today": programme.today,
     }
-    return render(request, "microlearn_lms/challenges/challenge_page.html", context, status=400 if form and form.errors else 200)
+    return render(
+        request, "microlearn_lms/challenges/challenge_page.html", context, status=400 if form and form.errors else 200
+    )
 
 
 @login_required

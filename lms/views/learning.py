@@ -5,7 +5,7 @@ HTTP 400 with a clear message and records nothing; another participant's attempt
 
 Opening a module page as an enrolled participant marks the module started (a GET side
 effect, acceptable because ``module_open`` is idempotent); it happens once, on the first
-visit, through ``module_context`` below, which the ``courses_module_context`` hook runs.
+visit, through ``module_context`` below, which the ``microlearn_module_context`` hook runs.
 """
 
 from django.contrib import messages

@@ -8,7 +8,12 @@ from ..selectors import learning as learning_selectors
 def courses_section(request):
     """Active courses with progress, continue link and best scores; completed courses apart."""
     data = learning_selectors.dashboard(user=request.user)
-    return {"template": "microlearn_lms/dashboard/_courses.html", "order": 10, "active": data.active, "completed": data.completed}
+    return {
+        "template": "microlearn_lms/dashboard/_courses.html",
+        "order": 10,
+        "active": data.active,
+        "completed": data.completed,
+    }
 
 
 @login_required

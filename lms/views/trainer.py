@@ -1,7 +1,7 @@
 """Trainer pages: cohort list, cohort page, participant drill-down, exports and nudges.
 
 Access: anonymous users go to the login page; signed-in users who are neither staff nor in
-the Trainers group get 403; a cohort outside the trainer's scope (and anything inside it) is 404.
+the trainer permission (``lms.roles``) get 403; a cohort outside the trainer's scope (and anything inside it) is 404.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from tests.factories_api import EnrolmentFactory, MemberFactory, WebhookEndpoint
 
 @pytest.fixture(autouse=True)
 def _api_settings(settings):
-    settings.API_FEED_SETTLE_SECONDS = 0
-    settings.API_THROTTLE_RATE = "100000/min"
+    settings.MICROLEARN_API_FEED_SETTLE_SECONDS = 0
+    settings.MICROLEARN_API_THROTTLE_RATE = "100000/min"
     cache.clear()
     yield
     cache.clear()

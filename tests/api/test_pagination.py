@@ -113,7 +113,7 @@ def test_feed_updated_since_and_status_filter(token_client, organisation, cohort
 
 
 def test_feed_holds_back_changes_younger_than_the_settle_window(token_client, organisation, cohort, settings):
-    settings.API_FEED_SETTLE_SECONDS = 60
+    settings.MICROLEARN_API_FEED_SETTLE_SECONDS = 60
     enrol_many(organisation, cohort, 2)
     data = token_client.get("/api/v1/completions/").json()
     assert data["results"] == [] and data["next"]

@@ -72,7 +72,7 @@ def test_422_idempotency_key_reused(token_client, organisation):
 
 
 def test_429_with_retry_after(token_client, organisation, settings):
-    settings.API_THROTTLE_RATE = "2/min"
+    settings.MICROLEARN_API_THROTTLE_RATE = "2/min"
     cache.clear()
     token_client.get("/api/v1/courses/")
     token_client.get("/api/v1/courses/")

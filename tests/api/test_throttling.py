@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_each_key_has_its_own_budget(settings, organisation, other_organisation):
-    settings.API_THROTTLE_RATE = "3/min"
+    settings.MICROLEARN_API_THROTTLE_RATE = "3/min"
     cache.clear()
     first = make_client(api_key_for(organisation)[1])
     second = make_client(api_key_for(organisation, name="second")[1])
@@ -20,7 +20,7 @@ def test_each_key_has_its_own_budget(settings, organisation, other_organisation)
 
 
 def test_throttle_counts_live_in_the_django_cache(settings, api_key, token_client):
-    settings.API_THROTTLE_RATE = "5/min"
+    settings.MICROLEARN_API_THROTTLE_RATE = "5/min"
     cache.clear()
     token_client.get("/api/v1/courses/")
     assert len(cache.get(f"api-throttle:{api_key[0].prefix}")) == 1

@@ -49,8 +49,8 @@ class Receiver:
 
 @pytest.fixture
 def loopback(settings):
-    settings.API_WEBHOOKS_ALLOW_LOOPBACK = True
-    settings.API_WEBHOOK_MAX_ATTEMPTS = 3
+    settings.MICROLEARN_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.MICROLEARN_WEBHOOK_MAX_ATTEMPTS = 3
 
 
 def quiet(world):
@@ -115,7 +115,7 @@ def test_gives_up_after_the_limit(loopback, token_client, world, django_capture_
 
 
 def test_backoff_doubles(settings, world, monkeypatch):
-    settings.API_WEBHOOK_BACKOFF_SECONDS = 30
+    settings.MICROLEARN_WEBHOOK_BACKOFF_SECONDS = 30
     scheduled = []
     monkeypatch.setattr(webhooks, "schedule", lambda pk, run_after=None: scheduled.append(run_after))
     monkeypatch.setattr(webhooks, "post", lambda *a: 503)

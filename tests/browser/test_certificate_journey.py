@@ -33,7 +33,7 @@ def certificate_storage(settings, tmp_path):
 def test_participant_gets_downloads_and_verifies_a_certificate_then_staff_revoke_it(
     page, live_server, settings, mini_programme, certificate_storage, assert_accessible, tmp_path
 ):
-    settings.CERTIFICATE_BASE_URL = live_server.url
+    settings.MICROLEARN_BASE_URL = live_server.url
     participant = UserFactory(username="ada", first_name="Ada", last_name="Lovelace", password="pw-ada-2026")
     UserFactory(username="boss", is_staff=True, is_superuser=True, password="pw-boss-2026")
 

@@ -21,12 +21,12 @@ from .servers import Browser, database_url, deploy_marks, log_in, participant, r
 
 pytestmark = deploy_marks("Needs PostgreSQL: two server processes share one database server, which SQLite is not.")
 
-THROTTLE_LIMIT = 5  # requests per minute per API key on these servers (API_THROTTLE_RATE)
+THROTTLE_LIMIT = 5  # requests per minute per API key on these servers (MICROLEARN_API_THROTTLE_RATE)
 
 
 @pytest.fixture(scope="module")
 def servers(start_servers, test_database):
-    env = server_env(database_url(test_database), API_THROTTLE_RATE=f"{THROTTLE_LIMIT}/min")
+    env = server_env(database_url(test_database), MICROLEARN_API_THROTTLE_RATE=f"{THROTTLE_LIMIT}/min")
     return start_servers(env, names=("a", "b"))
 
 

@@ -167,13 +167,17 @@ def test_author_edits_updates_outcome_marks_follow_up_and_deletes(participant, p
     )
     assert response.status_code == 302 and response["Location"] == reverse("microlearn_lms:learn")
     response = participant.post(
-        reverse("microlearn_lms:challenge_entry_outcome", args=[log.uuid]), {"outcome": "referral", "next": "https://evil.example"}
+        reverse("microlearn_lms:challenge_entry_outcome", args=[log.uuid]),
+        {"outcome": "referral", "next": "https://evil.example"},
     )
     assert response["Location"] == page_url(enrolment)  # no open redirect
     log.refresh_from_db()
     assert (log.follow_up, log.outcome) == ("done", "referral") and log.outcome_changed_at
     assert (
-        participant.post(reverse("microlearn_lms:challenge_entry_outcome", args=[log.uuid]), {"outcome": "x"}).status_code == 302
+        participant.post(
+            reverse("microlearn_lms:challenge_entry_outcome", args=[log.uuid]), {"outcome": "x"}
+        ).status_code
+        == 302
     )
     log.refresh_from_db()
     assert log.outcome == "referral"
@@ -236,7 +240,9 @@ def test_dashboard_lists_due_follow_ups_one_click_from_done(participant, plan):
     content = participant.get(reverse("microlearn_lms:learn")).content.decode()
     assert "Overdue" in content and reverse("microlearn_lms:challenge_follow_up_done", args=[log.uuid]) in content
     assert page_url(enrolment) in content
-    participant.post(reverse("microlearn_lms:challenge_follow_up_done", args=[log.uuid]), {"next": reverse("microlearn_lms:learn")})
+    participant.post(
+        reverse("microlearn_lms:challenge_follow_up_done", args=[log.uuid]), {"next": reverse("microlearn_lms:learn")}
+    )
     assert "Nothing due" in participant.get(reverse("microlearn_lms:learn")).content.decode()
 
 
@@ -273,7 +279,9 @@ def seed(enrolment, challenges, n):
     )
 
 
-@pytest.mark.parametrize(("name", "queries"), [("microlearn_lms:challenges", 11), ("microlearn_lms:challenge_wins", 11)])
+@pytest.mark.parametrize(
+    ("name", "queries"), [("microlearn_lms:challenges", 11), ("microlearn_lms:challenge_wins", 11)]
+)
 def test_pages_run_a_constant_number_of_queries(client, mini_programme, django_assert_num_queries, name, queries):
     challenges = [ChallengeFactory(course=mini_programme, week=w) for w in (1, 2, 3, 4, 5, 6)]
     small = EnrolmentFactory(course=mini_programme, days_ago=70)

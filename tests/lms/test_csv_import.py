@@ -187,4 +187,6 @@ def test_admin_viewsets_list_and_search(admin_client, cohort):
     assert admin_client.get("/admin/cohorts/", {"q": cohort.name}).status_code == 200
     assert admin_client.get("/admin/organisations/", {"q": cohort.organisation.name}).status_code == 200
     edit = admin_client.get(f"/admin/cohorts/edit/{cohort.pk}/")
-    assert edit.status_code == 200 and reverse("microlearn_lms_cohort_import", args=[cohort.pk]) in edit.content.decode()
+    assert (
+        edit.status_code == 200 and reverse("microlearn_lms_cohort_import", args=[cohort.pk]) in edit.content.decode()
+    )

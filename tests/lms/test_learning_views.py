@@ -319,7 +319,10 @@ def test_another_participants_attempt_and_result_answer_404(client, enrolment, f
     assert client.post(reverse("microlearn_lms:attempt", args=[attempt.uuid]), {}).status_code == 404
     services.quiz_attempt_submit(attempt=attempt, answers=right_answers(attempt, first))
     assert client.get(reverse("microlearn_lms:attempt_result", args=[attempt.uuid])).status_code == 404
-    assert client.get(reverse("microlearn_lms:attempt_result", args=["00000000-0000-0000-0000-000000000000"])).status_code == 404
+    assert (
+        client.get(reverse("microlearn_lms:attempt_result", args=["00000000-0000-0000-0000-000000000000"])).status_code
+        == 404
+    )
 
 
 def test_edited_quiz_replaces_the_open_attempt(participant, enrolment, first):

@@ -88,12 +88,17 @@ def test_participant_of_another_cohort_is_404_for_a_trainer(client, world):
     cohort_a = world["in_a"].cohort
     url = reverse("microlearn_lms:trainer-participant", args=[cohort_a.pk, world["in_b"].pk])
     assert client.get(url).status_code == 404
-    assert client.get(reverse("microlearn_lms:trainer-participant", args=[cohort_a.pk, world["in_a"].pk])).status_code == 200
+    assert (
+        client.get(reverse("microlearn_lms:trainer-participant", args=[cohort_a.pk, world["in_a"].pk])).status_code
+        == 200
+    )
 
 
 def test_nudge_post_to_another_cohort_is_404_and_sends_nothing(client, world):
     client.force_login(world["trainer_a"])
-    response = client.post(reverse("microlearn_lms:trainer-nudge", args=[world["cohort_b"].pk]), {"participant": world["in_b"].pk})
+    response = client.post(
+        reverse("microlearn_lms:trainer-nudge", args=[world["cohort_b"].pk]), {"participant": world["in_b"].pk}
+    )
     assert response.status_code == 404 and not mail.outbox
 
 

@@ -24,15 +24,9 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from lms.models import ClaimedTaskResult, WorkerHeartbeat
-from lms.selectors.workers import stale_task_claims
-from lms.services.workers import (
-    HEARTBEAT_RETENTION,
-    WORKER_LOST_PATH,
-    task_claim_give_back,
-    tasks_reap_stale,
-    worker_forget,
-    worker_heartbeat,
-)
+from lms.worker.claims import stale_task_claims
+from lms.worker.heartbeat import worker_forget, worker_heartbeat
+from lms.worker.reaper import HEARTBEAT_RETENTION, WORKER_LOST_PATH, task_claim_give_back, tasks_reap_stale
 from tests.lms import worker_tasks
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -191,7 +185,7 @@ def test_a_heartbeat_is_one_row_per_worker_refreshed_in_place():
 def test_an_outcome_reported_after_the_task_was_given_back_is_discarded(caplog):
     row = task_row(status=READY, worker_ids=[], started_ago=None)
     row.claim("w1")
-    first = ClaimedTaskResult.from_claimed(row)
+    first = ClaimedTaskResult.claim(row)
     tasks_reap_stale(dead_after=0, max_reaps=3, lost_worker_ids=frozenset({"w1"}))  # w1 presumed dead
     DBTaskResult.objects.get(pk=row.pk).claim("w2")
     with caplog.at_level(logging.WARNING, logger="lms.workers"):
@@ -200,7 +194,7 @@ def test_an_outcome_reported_after_the_task_was_given_back_is_discarded(caplog):
     assert (row.status, row.return_value, row.worker_ids) == (RUNNING, None, ["w1", "w2"])
     assert first.status == RUNNING  # the discarded outcome is not reported as stored
     assert any("discarded" in r.getMessage() and str(row.pk) in r.getMessage() for r in caplog.records)
-    second = ClaimedTaskResult.from_claimed(DBTaskResult.objects.get(pk=row.pk))
+    second = ClaimedTaskResult.claim(DBTaskResult.objects.get(pk=row.pk))
     second.set_failed(ValueError("boom"))
     row.refresh_from_db()
     assert (row.status, row.exception_class_path) == (FAILED, "builtins.ValueError")

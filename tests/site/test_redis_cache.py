@@ -52,7 +52,7 @@ def test_cache_round_trips_through_redis_and_is_shared_between_processes(redis_d
 def test_certificate_verification_throttle_counts_across_app_servers(client, settings, redis_db):
     from lms.views.certificates import throttled
 
-    settings.CERTIFICATE_VERIFY_RATE = (2, 60)
+    settings.MICROLEARN_CERTIFICATE_VERIFY_RATE = (2, 60)
     request = client.get("/healthz").wsgi_request
     request.META["REMOTE_ADDR"] = "10.9.9.9"
     assert throttled(request) is False

@@ -42,7 +42,12 @@ def test_collectstatic_hashes_every_file_the_templates_reference_and_pages_use_t
     for folder in TEMPLATE_DIRS:
         for template in folder.rglob("*.html"):
             names.update(re.findall(r"""\{% static ['"]([^'"]+)['"]""", template.read_text()))
-    assert {"css/site.css", "favicon.svg", "microlearn_lms/js/certificates.js", "microlearn_lms/css/trainer.css"} <= names
+    assert {
+        "css/site.css",
+        "favicon.svg",
+        "microlearn_lms/js/certificates.js",
+        "microlearn_lms/css/trainer.css",
+    } <= names
     for name in sorted(names):
         hashed = staticfiles_storage.stored_name(name)  # ValueError if the manifest lacks it
         assert re.fullmatch(rf".+\.{HASHED}\.\w+", hashed), hashed

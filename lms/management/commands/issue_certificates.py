@@ -6,10 +6,10 @@ manage.py issue_certificates --enqueue  # hand each one to the task worker inste
 
 from django.core.management.base import BaseCommand
 
-from lms.certificates.tasks import issue_certificate_task, render_certificate_task
 from lms.models import Enrolment
 from lms.selectors.certificates import enrolment_ids_missing_certificates, pending_certificate_ids
 from lms.services import certificates as services
+from lms.services.certificates import issue_certificate_task, render_certificate_task
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ manage.py lms_worker                       # same options as db_worker (--queue-
 manage.py lms_worker --dead-after 60       # presume a silent worker dead after 60 s (default: settings)
 
 A task whose worker is killed mid-run goes back to the queue instead of staying RUNNING forever.
-See docs/workers.md and lms/services/workers.py.
+See docs/workers.md and lms/worker/.
 """
 
 import os
@@ -14,18 +14,19 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from lms.services.workers import HeartbeatWorker, setting
+from lms.conf import PREFIX, conf
+from lms.worker.runner import HeartbeatWorker
 
 OPTIONS = [  # flag, setting that gives the default, type, meaning
-    ("--heartbeat", "LMS_WORKER_HEARTBEAT_SECONDS", db_worker.valid_interval, "Seconds between heartbeats"),
+    ("--heartbeat", "WORKER_HEARTBEAT_SECONDS", db_worker.valid_interval, "Seconds between heartbeats"),
     (
         "--dead-after",
-        "LMS_WORKER_DEAD_AFTER_SECONDS",
+        "WORKER_DEAD_AFTER_SECONDS",
         db_worker.valid_interval,
         "Seconds without a heartbeat after which a worker's task is given back",
     ),
-    ("--reap-every", "LMS_WORKER_REAP_SECONDS", db_worker.valid_interval, "Seconds between reaper runs"),
-    ("--max-reaps", "LMS_WORKER_MAX_REAPS", int, "Times a task is given back before it is marked FAILED"),
+    ("--reap-every", "WORKER_REAP_SECONDS", db_worker.valid_interval, "Seconds between reaper runs"),
+    ("--max-reaps", "WORKER_MAX_REAPS", int, "Times a task is given back before it is marked FAILED"),
 ]
 
 
@@ -36,7 +37,7 @@ class Command(db_worker.Command):
         super().add_arguments(parser)
         for flag, name, kind, meaning in OPTIONS:
             parser.add_argument(
-                flag, type=kind, default=setting(name), help=f"{meaning} (default: {name}, %(default)r)"
+                flag, type=kind, default=getattr(conf, name), help=f"{meaning} (default: {PREFIX}{name}, %(default)r)"
             )
 
     def handle(

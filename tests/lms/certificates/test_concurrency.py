@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from lms.certificates.tasks import issue_certificate_task
 from lms.models import Certificate, CertificateStatus
 from lms.services import certificates as certificate_services
+from lms.services.certificates import issue_certificate_task
 from tests.factories_certificates import completed_enrolment
 
 pytestmark = [

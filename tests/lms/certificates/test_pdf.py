@@ -231,7 +231,7 @@ def test_fetcher_serves_own_static_and_media(settings, tmp_path):
 
 
 def test_rendering_has_a_time_limit(monkeypatch, settings):
-    settings.CERTIFICATE_RENDER_TIMEOUT = 0.2
+    settings.MICROLEARN_CERTIFICATE_RENDER_TIMEOUT = 0.2
     monkeypatch.setattr(pdf, "render_html_to_pdf", lambda html, **kw: time.sleep(5))
     day = datetime.date(2026, 1, 1)
     certificate = Certificate(

@@ -139,7 +139,7 @@ def test_failed_render_keeps_the_completion_and_retries(mini_programme, monkeypa
 
     monkeypatch.setattr(pdf, "render_certificate", broken)
     enrolment = completed_enrolment(mini_programme)
-    from lms.certificates.tasks import issue_certificate_task
+    from lms.services.certificates import issue_certificate_task
 
     result = issue_certificate_task.enqueue(enrolment_id=enrolment.pk)
     assert result.return_value == "pending"
@@ -158,7 +158,7 @@ def test_failed_render_keeps_the_completion_and_retries(mini_programme, monkeypa
 
 
 def test_retry_is_deferred_with_backoff_when_the_backend_can(mini_programme, monkeypatch):
-    from lms.certificates import tasks
+    from lms.services import certificates as tasks
 
     enqueued = []
 

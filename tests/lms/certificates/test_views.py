@@ -78,7 +78,7 @@ def test_typed_codes_are_normalised(client, certificate):
 
 
 def test_verification_is_throttled_per_client_address(client, settings, certificate):
-    settings.CERTIFICATE_VERIFY_RATE = (3, 60)
+    settings.MICROLEARN_CERTIFICATE_VERIFY_RATE = (3, 60)
     for _ in range(3):
         assert client.get(verify_path(certificate), REMOTE_ADDR="10.0.0.1").status_code == 200
     response = client.get(verify_path(certificate), REMOTE_ADDR="10.0.0.1")

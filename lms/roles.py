@@ -1,0 +1,38 @@
+"""Who may use the trainer pages: a permission, so a host site grants it to any group it likes.
+
+``microlearn_lms.train_cohort`` (on Cohort) lets a user open the trainer pages; which cohorts they
+then see is the cohorts they train (``Cohort.trainers``), or every cohort for staff
+(``lms.selectors.cohorts.cohorts_for_trainer``). The demo puts it on a "Trainers" group; the
+name of that group means nothing to the plugin.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
+
+TRAINER_APP_LABEL = "microlearn_lms"
+TRAINER_CODENAME = "train_cohort"
+TRAINER_PERMISSION = f"{TRAINER_APP_LABEL}.{TRAINER_CODENAME}"
+
+
+def is_trainer(user) -> bool:
+    """Staff, or a user granted the trainer permission (directly, through a group, or a backend)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.has_perm(TRAINER_PERMISSION)
+
+
+def trainer_permission() -> Permission:
+    return Permission.objects.get(content_type__app_label=TRAINER_APP_LABEL, codename=TRAINER_CODENAME)
+
+
+def trainer_candidates() -> QuerySet:
+    """Active users who may be a cohort's trainer: staff, or granted the permission."""
+    has_permission = Q(user_permissions__codename=TRAINER_CODENAME) & Q(
+        user_permissions__content_type__app_label=TRAINER_APP_LABEL
+    )
+    through_group = Q(groups__permissions__codename=TRAINER_CODENAME) & Q(
+        groups__permissions__content_type__app_label=TRAINER_APP_LABEL
+    )
+    users = get_user_model().objects.filter(is_active=True)
+    return users.filter(Q(is_staff=True) | Q(is_superuser=True) | has_permission | through_group).distinct()
