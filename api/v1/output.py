@@ -153,12 +153,13 @@ class FastOutSerializer(serializers.Serializer):
             plan.append((name, method, by_key, by_attr, convert, not field.required, nested))
         cls._plan = plan
 
-    def _bound_plan(self) -> list[tuple]:
+    def _bound_plan(self) -> tuple[list[tuple], list[tuple]]:
         """The class plan with this serializer's ``get_<name>`` methods bound and its nested
-        serializers given its context, once per instance."""
+        serializers given its context, once per instance: ``(name, getter, converter, optional)``
+        per field, for dict rows and for objects."""
         bound = self.__dict__.get("_bound")
         if bound is None:
-            bound = []
+            by_keys, by_attrs = [], []
             for name, method, by_key, by_attr, convert, optional, nested in self._plan:
                 if method:
                     by_key = by_attr = getattr(self, method)
@@ -166,15 +167,14 @@ class FastOutSerializer(serializers.Serializer):
                     child_class, many = nested
                     represent = child_class(context=self.context).to_representation
                     convert = _list_of(represent) if many else represent
-                bound.append((name, by_key, by_attr, convert, optional))
-            self._bound = bound
+                by_keys.append((name, by_key, convert, optional))
+                by_attrs.append((name, by_attr, convert, optional))
+            bound = self._bound = (by_keys, by_attrs)
         return bound
 
     def to_representation(self, instance) -> dict:
-        by_keys = isinstance(instance, dict)
         out = {}
-        for name, by_key, by_attr, convert, optional in self._bound_plan():
-            get = by_key if by_keys else by_attr
+        for name, get, convert, optional in self._bound_plan()[0 if isinstance(instance, dict) else 1]:
             if optional:
                 try:
                     value = get(instance)
