@@ -241,3 +241,34 @@ def test_the_schema_documents_the_types_the_serializers_output():
     assert components["CertificateOut"]["properties"]["expires_at"]["format"] == "date"
     assert "errors" not in components["BulkResultOut"]["required"]
     assert set(components["CompletionFeed"]["properties"]) == {"next", "has_more", "results"}
+
+
+def test_an_enrolment_row_renders_to_the_documented_bytes():
+    """Pins the wire format of the hot list: key order, UTC ``Z`` times, ids as strings, progress."""
+    module = uuid.UUID("00000000-0000-0000-0000-0000000000aa")
+    row = {
+        "id": 7,
+        "uuid": KEY,
+        "participant_uuid": None,
+        "cohort__uuid": KEY,
+        "course_id": 3,
+        "course_key": module,
+        "status": "completed",
+        "source": "api",
+        "enrolled_at": dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC),
+        "completed_at": dt.datetime(2026, 3, 9, 17, 30, 0, 250000, tzinfo=dt.UTC),
+        "withdrawn_at": None,
+        "updated_at": dt.datetime(2026, 3, 9, 17, 30, 0, 250000, tzinfo=dt.UTC),
+        "modules_done": 2,
+        "modules_total": 2,
+        "quiz_scores": f"00010002:{module}:80,00010001:{KEY}:100",
+    }
+    assert JSONRenderer().render(api_serializers.EnrolmentOut(row).data) == (
+        b'{"id":"12345678-1234-5678-1234-567812345678","participant":null,'
+        b'"cohort":"12345678-1234-5678-1234-567812345678","course":"00000000-0000-0000-0000-0000000000aa",'
+        b'"status":"completed","enrolled_at":"2026-03-02T09:00:00Z","completed_at":"2026-03-09T17:30:00.250000Z",'
+        b'"withdrawn_at":null,"updated_at":"2026-03-09T17:30:00.250000Z","source":"api",'
+        b'"progress":{"modules_done":2,"modules_total":2,"best_quiz_scores":['
+        b'{"module":"12345678-1234-5678-1234-567812345678","best_score":100},'
+        b'{"module":"00000000-0000-0000-0000-0000000000aa","best_score":80}]}}'
+    )
