@@ -2,9 +2,11 @@
 
 A subclass declares its fields as any DRF serializer does, so drf-spectacular documents it as
 usual. Its output, though, does not go through DRF's field-by-field machinery (a deep copy of
-every field per serializer, then two method calls per field and row), which costs more than
-the database on a page of 100 rows. Instead ``to_representation`` runs a plan compiled once
-per class from the declared fields: for each field a getter and a converter.
+every field per serializer, then two method calls per field and row): on a feed page of 100
+rows that took about four times the CPU of this (5.3 against 1.3 ms), and DRF's
+``DateTimeField`` writes the current time zone's offset where the API promises UTC with a
+``Z``. Instead ``to_representation`` runs a plan compiled once per class from the declared
+fields: for each field a getter and a converter.
 
 Getters:
 
