@@ -5,8 +5,8 @@ organisation, so another organisation's object is simply "not found" (404).
 """
 
 import datetime as dt
+from collections import Counter
 
-from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,10 +20,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from api.models import WebhookDelivery, WebhookEndpoint
+from api import selectors as api_selectors
+from api import services as api_services
+from api.models import WebhookEndpoint
 from courses.models import CoursePage
 from lms.conf import conf
-from lms.models import Certificate, Cohort, Enrolment, EnrolmentSource, OrganisationMember
+from lms.models import Certificate, Cohort, Enrolment, OrganisationMember
 from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
 from lms.services import participants as participant_services
@@ -35,7 +37,6 @@ from .idempotency import idempotent
 from .pagination import KeysetPage
 from .permissions import HasApiKeyScope
 from .throttling import ApiKeyRateThrottle
-from .webhooks import UnsafeURL, resolve_target
 
 
 class ApiView(GenericAPIView):
@@ -78,10 +79,13 @@ class ApiView(GenericAPIView):
     def lookup(self, queryset=None, **filters):
         return get_object_or_404(queryset if queryset is not None else self.get_queryset(), **filters)
 
-    def list_page(self, request, to_json, keyset=("created_at", "id")) -> Response:
-        """A filtered keyset page of ``get_queryset()``, each row through ``to_json``."""
-        page = KeysetPage(request, self.filter_queryset(self.get_queryset()), keyset)
-        return Response({"next": page.next_link, "results": [to_json(row) for row in page.rows]})
+    def page_response(self, out, page: KeysetPage, **kwargs) -> Response:
+        """``page``'s rows through the ``out`` serializer, in the list envelope."""
+        return Response(s.page_of(out)({"next": page.next_link, "results": page.rows}, **kwargs).data)
+
+    def list_page(self, request, out, keyset=("created_at", "id")) -> Response:
+        """A filtered keyset page of ``get_queryset()`` through the ``out`` serializer."""
+        return self.page_response(out, KeysetPage(request, self.filter_queryset(self.get_queryset()), keyset))
 
     def validated(self, serializer_class, data=None, **kwargs):
         serializer = serializer_class(data=self.request.data if data is None else data, **kwargs)
@@ -94,6 +98,19 @@ def service_error(exc: participant_services.ParticipantError) -> exceptions.APIE
     if isinstance(exc, participant_services.ParticipantConflict):
         return problems.Conflict({exc.field: [str(exc)]})
     return exceptions.ValidationError({exc.field: [str(exc)]})
+
+
+def enrolment_refusal(outcome: enrolment_services.MemberEnrolment) -> exceptions.APIException:
+    """A refused member enrolment → 400 (no such participant or cohort) or 409, by field."""
+    if outcome.outcome == enrolment_services.MemberEnrolmentOutcome.INVALID:
+        return exceptions.ValidationError(outcome.errors)
+    return problems.Conflict(outcome.errors)
+
+
+def enrolled_status(outcome: enrolment_services.MemberEnrolment) -> int:
+    """201 for a new enrolment, 200 for an existing one."""
+    created = outcome.outcome == enrolment_services.MemberEnrolmentOutcome.CREATED
+    return status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
 def list_schema(out, *, filterset=True, extra=(), description=""):
@@ -116,7 +133,7 @@ class ParticipantListCreate(ParticipantMixin, ApiView):
 
     @list_schema(s.ParticipantOut)
     def get(self, request):
-        return self.list_page(request, s.participant_json)
+        return self.list_page(request, s.ParticipantOut)
 
     @extend_schema(
         request=s.ParticipantCreateIn,
@@ -138,13 +155,13 @@ class ParticipantListCreate(ParticipantMixin, ApiView):
             )
         except participant_services.ParticipantError as exc:
             raise service_error(exc) from None
-        return Response(s.participant_json(member), status=status.HTTP_201_CREATED)
+        return Response(s.ParticipantOut(member).data, status=status.HTTP_201_CREATED)
 
 
 class ParticipantDetail(ParticipantMixin, ApiView):
     @extend_schema(responses={200: s.ParticipantOut})
     def get(self, request, id):
-        return Response(s.participant_json(self.lookup(uuid=id)))
+        return Response(s.ParticipantOut(self.lookup(uuid=id)).data)
 
     @extend_schema(request=s.ParticipantUpdateIn, responses={200: s.ParticipantOut})
     def patch(self, request, id):
@@ -154,7 +171,7 @@ class ParticipantDetail(ParticipantMixin, ApiView):
             member = participant_services.participant_update(member=member, **data)
         except participant_services.ParticipantError as exc:
             raise service_error(exc) from None
-        return Response(s.participant_json(member))
+        return Response(s.ParticipantOut(member).data)
 
 
 class ParticipantDeactivate(ParticipantMixin, ApiView):
@@ -167,7 +184,7 @@ class ParticipantDeactivate(ParticipantMixin, ApiView):
     @idempotent
     def post(self, request, id):
         member = participant_services.participant_deactivate(member=self.lookup(uuid=id))
-        return Response(s.participant_json(member))
+        return Response(s.ParticipantOut(member).data)
 
 
 class ParticipantErase(ParticipantMixin, ApiView):
@@ -182,7 +199,7 @@ class ParticipantErase(ParticipantMixin, ApiView):
     @idempotent
     def post(self, request, id):
         member = participant_services.participant_erase(member=self.lookup(uuid=id))
-        return Response(s.participant_json(member))
+        return Response(s.ParticipantOut(member).data)
 
 
 # --- Courses (shared catalogue) -------------------------------------------------------------------
@@ -202,16 +219,14 @@ class CourseList(CourseMixin, ApiView):
     @list_schema(s.CourseOut)
     def get(self, request):
         page = KeysetPage(request, self.get_queryset(), ("path",))
-        modules = selectors.modules_by_course(page.rows)
-        results = [s.course_json(course, modules[course.pk]) for course in page.rows]
-        return Response({"next": page.next_link, "results": results})
+        return self.page_response(s.CourseOut, page, context={"modules": selectors.modules_by_course(page.rows)})
 
 
 class CourseDetail(CourseMixin, ApiView):
     @extend_schema(responses={200: s.CourseOut})
     def get(self, request, id):
         course = self.lookup(translation_key=id)
-        return Response(s.course_json(course, selectors.modules_by_course([course])[course.pk]))
+        return Response(s.CourseOut(course, context={"modules": selectors.modules_by_course([course])}).data)
 
 
 # --- Cohorts ------------------------------------------------------------------------------------
@@ -230,7 +245,7 @@ class CohortListCreate(CohortMixin, ApiView):
 
     @list_schema(s.CohortOut)
     def get(self, request):
-        return self.list_page(request, s.cohort_json)
+        return self.list_page(request, s.CohortOut)
 
     @extend_schema(request=s.CohortCreateIn, responses={201: s.CohortOut})
     @idempotent
@@ -249,13 +264,13 @@ class CohortListCreate(CohortMixin, ApiView):
             )
         except participant_services.ParticipantError as exc:
             raise service_error(exc) from None
-        return Response(s.cohort_json(cohort), status=status.HTTP_201_CREATED)
+        return Response(s.CohortOut(cohort).data, status=status.HTTP_201_CREATED)
 
 
 class CohortDetail(CohortMixin, ApiView):
     @extend_schema(responses={200: s.CohortOut})
     def get(self, request, id):
-        return Response(s.cohort_json(self.lookup(uuid=id)))
+        return Response(s.CohortOut(self.lookup(uuid=id)).data)
 
 
 class CohortChallengeStats(CohortMixin, ApiView):
@@ -266,11 +281,8 @@ class CohortChallengeStats(CohortMixin, ApiView):
     )
     def get(self, request, id):
         cohort = self.lookup(uuid=id)
-        weeks = [
-            {**week, "starts_on": s.day(week["starts_on"]), "ends_on": s.day(week["ends_on"])}
-            for week in selectors.cohort_challenge_stats(cohort=cohort)
-        ]
-        return Response({"cohort": str(cohort.uuid), "weeks": weeks})
+        weeks = selectors.cohort_challenge_stats(cohort=cohort)
+        return Response(s.ChallengeStatsOut({"cohort": cohort.uuid, "weeks": weeks}).data)
 
 
 # --- Enrolments ---------------------------------------------------------------------------------
@@ -285,40 +297,12 @@ class EnrolmentMixin:
     def with_progress(self):
         return selectors.enrolments_with_progress(organisation=self.organisation)
 
-    def one_json(self, **filters) -> dict:
+    def one(self, **filters) -> dict:
+        """One enrolment row with progress, as ``EnrolmentOut`` reads it."""
         row = self.with_progress().filter(**filters).values(*s.ENROLMENT_PROGRESS_COLUMNS).first()
         if row is None:
             raise exceptions.NotFound("No such object for this organisation.")
-        return s.enrolment_json(row)
-
-    def enrol(self, data) -> tuple[int, dict]:
-        """Enrol one participant in one cohort; (HTTP status, enrolment json). Raises API errors."""
-        member = (
-            selectors.participants_for_organisation(organisation=self.organisation)
-            .filter(uuid=data["participant"])
-            .first()
-        )
-        cohort = selectors.cohorts_for_organisation(organisation=self.organisation).filter(uuid=data["cohort"]).first()
-        errors = {}
-        if member is None:
-            errors["participant"] = ["No such participant in your organisation."]
-        if cohort is None:
-            errors["cohort"] = ["No such cohort in your organisation."]
-        if errors:
-            raise exceptions.ValidationError(errors)
-        if member.deactivated_at is not None:
-            raise problems.Conflict({"participant": ["This participant is deactivated."]})
-        existing = enrolment_services.current_enrolment(user=member.user, course=cohort.course)
-        try:
-            enrolment = enrolment_services.enrolment_create(
-                user=member.user, course=cohort.course, cohort=cohort, source=EnrolmentSource.API
-            )
-        except enrolment_services.EnrolmentError as exc:
-            raise problems.Conflict({"non_field_errors": [str(exc)]}) from None
-        if enrolment.cohort_id != cohort.pk:
-            raise problems.Conflict({"cohort": ["Already enrolled on this course through another cohort."]})
-        code = status.HTTP_200_OK if existing is not None else status.HTTP_201_CREATED
-        return code, self.one_json(pk=enrolment.pk)
+        return row
 
 
 class EnrolmentListCreate(EnrolmentMixin, ApiView):
@@ -328,8 +312,7 @@ class EnrolmentListCreate(EnrolmentMixin, ApiView):
     @list_schema(s.EnrolmentOut)
     def get(self, request):
         queryset = self.filter_queryset(self.with_progress()).values(*s.ENROLMENT_PROGRESS_COLUMNS)
-        page = KeysetPage(request, queryset, ("enrolled_at", "id"))
-        return Response({"next": page.next_link, "results": [s.enrolment_json(row) for row in page.rows]})
+        return self.page_response(s.EnrolmentOut, KeysetPage(request, queryset, ("enrolled_at", "id")))
 
     @extend_schema(
         request=s.EnrolmentCreateIn,
@@ -339,8 +322,11 @@ class EnrolmentListCreate(EnrolmentMixin, ApiView):
     )
     @idempotent
     def post(self, request):
-        code, body = self.enrol(self.validated(s.EnrolmentCreateIn))
-        return Response(body, status=code)
+        data = self.validated(s.EnrolmentCreateIn)
+        outcome = enrolment_services.enrolment_create_for_member(organisation=self.organisation, **data)
+        if outcome.refused:
+            raise enrolment_refusal(outcome)
+        return Response(s.EnrolmentOut(self.one(pk=outcome.enrolment.pk)).data, status=enrolled_status(outcome))
 
 
 class EnrolmentBulk(EnrolmentMixin, ApiView):
@@ -353,34 +339,40 @@ class EnrolmentBulk(EnrolmentMixin, ApiView):
     )
     @idempotent
     def post(self, request):
-        items = self.validated(s.EnrolmentBulkIn)["items"]
-        results, counts = [], {"created": 0, "existing": 0, "error": 0}
-        for index, item in enumerate(items):
-            result = {"index": index, "enrolment": None}
-            try:
-                with transaction.atomic():
-                    data = self.validated(s.EnrolmentCreateIn, data=item)
-                    code, body = self.enrol(data)
-                result.update(outcome="created" if code == 201 else "existing", status=code, enrolment=body)
-            except exceptions.APIException as exc:
-                detail = exc.detail if isinstance(exc.detail, dict | list) else {"non_field_errors": [exc.detail]}
-                result.update(outcome="error", status=exc.status_code, errors=problems.flatten_errors(detail))
-            counts[result["outcome"]] += 1
-            results.append(result)
-        return Response(
-            {
-                "created": counts["created"],
-                "existing": counts["existing"],
-                "failed": counts["error"],
-                "results": results,
-            }
-        )
+        items = [s.EnrolmentCreateIn(data=item) for item in self.validated(s.EnrolmentBulkIn)["items"]]
+        valid = [item.validated_data for item in items if item.is_valid()]
+        outcomes = iter(enrolment_services.enrolments_create_for_members(organisation=self.organisation, items=valid))
+        results = [
+            self.bulk_result(index, next(outcomes))
+            if item.is_valid()
+            else bulk_error(index, exceptions.ValidationError(item.errors))
+            for index, item in enumerate(items)
+        ]
+        counts = Counter(result["outcome"] for result in results)
+        body = {"created": counts["created"], "existing": counts["existing"], "failed": counts["error"]}
+        return Response(s.BulkOut({**body, "results": results}).data)
+
+    def bulk_result(self, index: int, outcome: enrolment_services.MemberEnrolment) -> dict:
+        if outcome.refused:
+            return bulk_error(index, enrolment_refusal(outcome))
+        return {
+            "index": index,
+            "enrolment": self.one(pk=outcome.enrolment.pk),
+            "outcome": outcome.outcome.value,
+            "status": enrolled_status(outcome),
+        }
+
+
+def bulk_error(index: int, error: exceptions.APIException) -> dict:
+    """A bulk item's errors, with the status it would have had on its own."""
+    errors = problems.flatten_errors(error.detail)
+    return {"index": index, "enrolment": None, "outcome": "error", "status": error.status_code, "errors": errors}
 
 
 class EnrolmentDetail(EnrolmentMixin, ApiView):
     @extend_schema(responses={200: s.EnrolmentOut})
     def get(self, request, id):
-        return Response(self.one_json(uuid=id))
+        return Response(s.EnrolmentOut(self.one(uuid=id)).data)
 
 
 class EnrolmentWithdraw(EnrolmentMixin, ApiView):
@@ -396,7 +388,7 @@ class EnrolmentWithdraw(EnrolmentMixin, ApiView):
             enrolment_services.enrolment_withdraw(enrolment=enrolment)
         except enrolment_services.EnrolmentError as exc:
             raise problems.Conflict({"non_field_errors": [str(exc)]}) from None
-        return Response(self.one_json(pk=enrolment.pk))
+        return Response(s.EnrolmentOut(self.one(pk=enrolment.pk)).data)
 
 
 UPDATED_SINCE = OpenApiParameter(
@@ -435,13 +427,12 @@ class CompletionFeed(EnrolmentMixin, ApiView):
                 parsed = timezone.make_aware(parsed, dt.UTC)
             start = (parsed, 0)  # strictly after (since, 0): every row updated at or after ``since``
         page = KeysetPage(request, queryset.values(*s.ENROLMENT_COLUMNS), ("updated_at", "id"), start=start)
-        return Response(
-            {
-                "next": page.resume_link or request.build_absolute_uri(),
-                "has_more": page.has_more,
-                "results": [s.completion_json(row) for row in page.rows],
-            }
-        )
+        feed = {
+            "next": page.resume_link or request.build_absolute_uri(),
+            "has_more": page.has_more,
+            "results": page.rows,
+        }
+        return Response(s.page_of(s.CompletionOut, feed=True)(feed).data)
 
 
 # --- Webhooks -----------------------------------------------------------------------------------
@@ -451,7 +442,7 @@ class WebhookMixin:
     model = WebhookEndpoint
 
     def scoped_queryset(self):
-        return WebhookEndpoint.objects.filter(organisation=self.organisation)
+        return api_selectors.webhook_endpoints_for_organisation(organisation=self.organisation)
 
 
 class WebhookListCreate(WebhookMixin, ApiView):
@@ -460,7 +451,7 @@ class WebhookListCreate(WebhookMixin, ApiView):
 
     @list_schema(s.WebhookOut)
     def get(self, request):
-        return self.list_page(request, s.webhook_json)
+        return self.list_page(request, s.WebhookOut)
 
     @extend_schema(
         request=s.WebhookCreateIn,
@@ -471,26 +462,20 @@ class WebhookListCreate(WebhookMixin, ApiView):
     def post(self, request):
         data = self.validated(s.WebhookCreateIn)
         try:
-            resolve_target(data["url"])
-        except UnsafeURL as exc:
+            endpoint = api_services.webhook_endpoint_create(organisation=self.organisation, **data)
+        except api_services.UnsafeURL as exc:
             raise exceptions.ValidationError({"url": [str(exc)]}) from None
-        endpoint = WebhookEndpoint.objects.create(
-            organisation=self.organisation,
-            url=data["url"],
-            events=sorted(set(data["events"])),
-            description=data["description"],
-        )
-        return Response(s.webhook_json(endpoint, with_secret=True), status=status.HTTP_201_CREATED)
+        return Response(s.WebhookCreatedOut(endpoint).data, status=status.HTTP_201_CREATED)
 
 
 class WebhookDetail(WebhookMixin, ApiView):
     @extend_schema(responses={200: s.WebhookOut})
     def get(self, request, id):
-        return Response(s.webhook_json(self.lookup(uuid=id)))
+        return Response(s.WebhookOut(self.lookup(uuid=id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, id):
-        self.lookup(uuid=id).delete()
+        api_services.webhook_endpoint_delete(endpoint=self.lookup(uuid=id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -501,8 +486,8 @@ class WebhookDeliveries(WebhookMixin, ApiView):
     @list_schema(s.DeliveryOut)
     def get(self, request, id):
         endpoint = self.lookup(uuid=id)
-        page = KeysetPage(request, WebhookDelivery.objects.filter(endpoint=endpoint), ("created_at", "id"))
-        return Response({"next": page.next_link, "results": [s.delivery_json(d) for d in page.rows]})
+        deliveries = api_selectors.deliveries_for_endpoint(endpoint=endpoint)
+        return self.page_response(s.DeliveryOut, KeysetPage(request, deliveries, ("created_at", "id")))
 
 
 # --- Certificates ---------------------------------------------------------------------------------
@@ -535,13 +520,13 @@ class CertificateList(CertificateMixin, ApiView):
 
     @list_schema(s.CertificateOut)
     def get(self, request):
-        return self.list_page(request, s.certificate_json)
+        return self.list_page(request, s.CertificateOut)
 
 
 class CertificateDetail(CertificateMixin, ApiView):
     @extend_schema(responses={200: s.CertificateOut})
     def get(self, request, id):
-        return Response(s.certificate_json(self.lookup(uuid=id)))
+        return Response(s.CertificateOut(self.lookup(uuid=id)).data)
 
 
 class CertificatePdf(CertificateMixin, ApiView):

@@ -40,6 +40,7 @@ INACTIVE_DAYS = 7
 BEHIND_MODULES = 2
 WIN_OUTCOMES = [value for value in Outcome.values if value != Outcome.NONE_YET]
 MAX_WEEKS = 52  # weekly columns computed in SQL; a longer programme shows its last 52 weeks
+MAX_PARTICIPANT_COHORTS = 10  # the participant's cohort section on /learn/ shows at most this many
 
 SORTS = {
     "name": "sort_name",
@@ -49,6 +50,19 @@ SORTS = {
     "streak": "streak",
     "risk": "risk_sort",
 }
+
+
+def cohort_enrolments_for_participant(*, user, limit: int = MAX_PARTICIPANT_COHORTS) -> list[Enrolment]:
+    """The participant's current (not withdrawn) enrolments in a cohort, newest first, at most
+    ``limit``, with each cohort's organisation, course and trainers fetched: two queries (one
+    when there is none)."""
+    return list(
+        Enrolment.objects.filter(user=user, cohort__isnull=False)
+        .exclude(status=EnrolmentStatus.WITHDRAWN)
+        .select_related("cohort__organisation", "course")
+        .prefetch_related("cohort__trainers")
+        .order_by("-enrolled_at")[:limit]
+    )
 
 
 def cohorts_for_trainer(*, user) -> QuerySet[Cohort]:

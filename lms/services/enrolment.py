@@ -1,8 +1,18 @@
+"""Enrolment: create (self, staff, API), withdraw, complete; and the HR API's member enrolments."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import events
 from ..models import Enrolment, EnrolmentSource, EnrolmentStatus
+from ..selectors.organisation import cohorts_for_organisation, participants_for_organisation
 
 
 class EnrolmentError(Exception):
@@ -102,3 +112,82 @@ def enrolment_complete_if_done(*, enrolment: Enrolment) -> bool:
     enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, now
     events.send_on_commit(events.enrolment_completed, Enrolment, **_payload(enrolment, occurred_at=now))
     return True
+
+
+# --- Enrolling an organisation's participants (the HR API) ------------------------------------
+
+
+class MemberEnrolmentOutcome(StrEnum):
+    CREATED = "created"
+    EXISTING = "existing"  # already enrolled in that cohort: nothing changed (or the cohort was attached)
+    INVALID = "invalid"  # no such participant or cohort in the organisation
+    CONFLICT = "conflict"  # the rules refuse it as things stand
+
+
+@dataclass(frozen=True)
+class MemberEnrolment:
+    """What ``enrolment_create_for_member`` did: the enrolment, or the errors by field."""
+
+    outcome: MemberEnrolmentOutcome
+    enrolment: Enrolment | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.enrolment is None
+
+
+def _refused(outcome: MemberEnrolmentOutcome, field_name: str, message: str) -> MemberEnrolment:
+    return MemberEnrolment(outcome, errors={field_name: [message]})
+
+
+def enrolment_create_for_member(*, organisation, participant: uuid.UUID, cohort: uuid.UUID) -> MemberEnrolment:
+    """Enrol the organisation's participant (member uuid) in its cohort (uuid), on the cohort's course.
+
+    Refused, writing nothing:
+
+    * ``INVALID``: no such participant, or no such cohort, in the organisation (both reported);
+    * ``CONFLICT``: the participant is deactivated; the enrolment rules refuse it
+      (``enrolment_create``, under ``non_field_errors``); or they are already enrolled on the
+      course through another cohort.
+
+    Idempotent: a current enrolment in that cohort (or one in no cohort, which joins it) is
+    ``EXISTING``.
+    """
+    member = participants_for_organisation(organisation=organisation).filter(uuid=participant).first()
+    group = cohorts_for_organisation(organisation=organisation).filter(uuid=cohort).first()
+    errors = {}
+    if member is None:
+        errors["participant"] = ["No such participant in your organisation."]
+    if group is None:
+        errors["cohort"] = ["No such cohort in your organisation."]
+    if errors:
+        return MemberEnrolment(MemberEnrolmentOutcome.INVALID, errors=errors)
+    if member.deactivated_at is not None:
+        return _refused(MemberEnrolmentOutcome.CONFLICT, "participant", "This participant is deactivated.")
+    existing = current_enrolment(user=member.user, course=group.course)
+    try:
+        enrolment = enrolment_create(user=member.user, course=group.course, cohort=group, source=EnrolmentSource.API)
+    except EnrolmentError as exc:
+        return _refused(MemberEnrolmentOutcome.CONFLICT, "non_field_errors", str(exc))
+    if enrolment.cohort_id != group.pk:
+        return _refused(
+            MemberEnrolmentOutcome.CONFLICT, "cohort", "Already enrolled on this course through another cohort."
+        )
+    outcome = MemberEnrolmentOutcome.EXISTING if existing is not None else MemberEnrolmentOutcome.CREATED
+    return MemberEnrolment(outcome, enrolment=enrolment)
+
+
+def enrolments_create_for_members(*, organisation, items: Iterable[Mapping]) -> list[MemberEnrolment]:
+    """``enrolment_create_for_member`` for each ``{participant, cohort}``, in order, each on its own:
+    in a savepoint, so an item that is refused leaves nothing behind and never blocks the others."""
+    outcomes = []
+    for item in items:
+        with transaction.atomic():
+            outcome = enrolment_create_for_member(
+                organisation=organisation, participant=item["participant"], cohort=item["cohort"]
+            )
+            if outcome.refused:
+                transaction.set_rollback(True)
+        outcomes.append(outcome)
+    return outcomes
