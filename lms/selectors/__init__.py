@@ -2,7 +2,7 @@
 
 from .certificates import certificates_downloadable_by, certificates_for_user
 from .challenges import challenge_logs_visible_to
-from .cohorts import cohort_report, cohorts_for_trainer, is_trainer
+from .cohorts import cohort_report, cohorts_for_trainer
 from .learning import enrolments_for_user
 
 __all__ = [
@@ -12,5 +12,4 @@ __all__ = [
     "cohort_report",
     "cohorts_for_trainer",
     "enrolments_for_user",
-    "is_trainer",
 ]

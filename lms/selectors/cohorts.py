@@ -34,7 +34,6 @@ from courses.models import Challenge
 
 from .. import weeks
 from ..models import ChallengeLog, Cohort, Enrolment, EnrolmentStatus, FollowUp, ModuleProgress, NudgeLog, Outcome
-from ..roles import is_trainer  # noqa: F401  (re-exported: the trainer pages' gate)
 
 INACTIVE_DAYS = 7
 BEHIND_MODULES = 2

@@ -1,7 +1,8 @@
 """The participant's cohort on /learn/: its name, trainers and the cohort's week."""
 
 from .. import weeks
-from ..selectors.cohorts import cohort_enrolments_for_participant, is_trainer
+from ..roles import is_trainer
+from ..selectors.cohorts import cohort_enrolments_for_participant
 
 
 def cohort_section(request):

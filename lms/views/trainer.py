@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from .. import exports, selectors
 from ..charts import bar_chart
 from ..models import Enrolment
+from ..roles import is_trainer
 from ..selectors.cohorts import (
     SORTS,
     cohort_list_stats,
@@ -42,7 +43,7 @@ def trainer_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not selectors.is_trainer(request.user):
+        if not is_trainer(request.user):
             raise PermissionDenied("Trainer pages are for trainers.")
         return view(request, *args, **kwargs)
 

@@ -62,11 +62,11 @@ def test_selector_gives_current_cohort_enrolments_newest_first_in_two_queries(pa
         assert cohort_enrolments_for_participant(user=nobody) == []
 
 
-def test_section_lists_cohorts_with_week_and_trainers_in_three_queries(rf, participant, django_assert_num_queries):
+def test_section_lists_cohorts_with_week_and_trainers_in_four_queries(rf, participant, django_assert_num_queries):
     user, enrolments = participant
     request = rf.get("/learn/")
     request.user = user
-    with django_assert_num_queries(3):  # enrolments, their trainers, is the user a trainer
+    with django_assert_num_queries(4):  # enrolments, their trainers, the trainer permission (user, group)
         section = cohort_section(request)
         html = render_to_string(section["template"], {"section": section}, request=request)
     assert [item["cohort"] for item in section["cohorts"]] == [enrolments[2].cohort, enrolments[0].cohort]
