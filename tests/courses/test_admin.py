@@ -103,3 +103,51 @@ class ModuleAuthoringTests(WagtailPageTestCase):
             "Partial single", questions=[question("single", "Q", [option("A", True), option("B")], True)]
         )
         self.assert_rejected(data, "Partial credit applies to multiple-choice questions only.")
+
+
+class QuizCheckOnPublishTests(WagtailPageTestCase):
+    """Authors see the content lint's warnings when they publish a module (courses/content_lint.py)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        ProgrammeLoader(MINI_PROGRAMME).load()
+        cls.course = CoursePage.objects.get(slug="test-course")
+        cls.editor = get_user_model().objects.create_superuser("author", "author@example.com", "pw")
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def publish(self, title, questions, shuffle=True):
+        data = module_form(title, questions=questions)
+        if shuffle:
+            data["quiz_shuffle"] = "on"
+        url = reverse("wagtailadmin_pages:add", args=["microlearn_courses", "modulepage", self.course.pk])
+        response = self.client.post(url, {**data, "action-publish": "publish"}, follow=True)
+        assert ModulePage.objects.get(slug=data["slug"]).live  # warnings never block publishing
+        return [str(m) for m in response.context["messages"] if str(m).startswith("Quiz check:")]
+
+    def test_a_quiz_that_gives_its_answers_away_is_flagged(self):
+        cued = [
+            question(
+                "single",
+                f"Q{i}",
+                [option("The right answer, clearly the longest", True, "Yes."), option("No", False, "No.")],
+            )
+            for i in range(3)
+        ]
+        warnings = self.publish(
+            "Cued quiz", [*cued, question("true_false", "T?", [option("True"), option("False", True)])], shuffle=False
+        )
+        assert any("correct option is the longest" in w for w in warnings)
+        assert any("the first option" in w for w in warnings)
+        assert any("Shuffling is off" in w for w in warnings)
+        assert any("no explanation" in w for w in warnings)
+
+    def test_a_fair_quiz_publishes_without_warnings(self):
+        def opts(right):
+            texts = ["An answer of fair length", "Another of similar length", "A third, about as long"]
+            return [option(t, i == right, "Because.") for i, t in enumerate(texts)]
+
+        questions = [question("single", f"Q{i}", opts(i)) for i in range(3)]
+        questions += [question("true_false", "T?", [option("True", True, "Yes."), option("False", False, "No.")])]
+        assert self.publish("Fair quiz", questions) == []
