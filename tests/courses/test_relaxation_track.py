@@ -2,7 +2,7 @@
 
 Everything is measured on the committed files: the MP3 is decoded with ``miniaudio`` and cut
 into 50 ms windows; a window is *sound* above -40 dBFS and *quiet* below it (the track's soft
-noise bed sits near -56 dBFS). What an instruction asks is read from its caption's words, not
+noise bed sits near -55 dBFS). What an instruction asks is read from its caption's words, not
 from the generator: "three more breaths, in for four and out for six" asks for 30 s of quiet,
 "a few breaths" for three breaths at the pace the track teaches. See
 scripts/make_relaxation_audio.py for how the files are made.
