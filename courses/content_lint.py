@@ -117,8 +117,8 @@ def _answer_positions(question: Question) -> list[int]:
     wrong = [i for i, o in enumerate(question.options) if not o.correct]
     if question.kind == SINGLE:
         return correct
-    if question.kind == MULTIPLE:
-        return wrong if 0 < len(wrong) < len(correct) else correct
+    if question.kind == MULTIPLE and wrong and correct:  # all right (or all wrong): no odd one out
+        return wrong if len(wrong) < len(correct) else correct
     return []
 
 

@@ -76,6 +76,10 @@ def test_the_old_demo_quiz_habits_are_flagged():
     assert "last" in answer_position(wrong_last)[0].message
 
 
+def test_multiple_choice_with_every_option_correct_has_no_position_to_cluster():
+    assert answer_position([multiple([True, True, True])] * 4) == []
+
+
 # --- each rule -----------------------------------------------------------------------------
 def test_longest_answer_flags_more_than_half_of_single_choice_questions():
     cued = single(EVEN, 3)
