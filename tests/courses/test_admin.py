@@ -1,7 +1,9 @@
 """Editors author modules and quizzes in the Wagtail admin; authoring mistakes are form errors."""
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from wagtail.documents import get_document_model
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
@@ -151,3 +153,41 @@ class QuizCheckOnPublishTests(WagtailPageTestCase):
         questions = [question("single", f"Q{i}", opts(i)) for i in range(3)]
         questions += [question("true_false", "T?", [option("True", True, "Yes."), option("False", False, "No.")])]
         assert self.publish("Fair quiz", questions) == []
+
+
+class AudioCaptionsAuthoringTests(WagtailPageTestCase):
+    """An author uploads a recording and its WebVTT captions, and picks both in an audio block."""
+
+    @classmethod
+    def setUpTestData(cls):
+        ProgrammeLoader(MINI_PROGRAMME).load()
+        cls.course = CoursePage.objects.get(slug="test-course")
+        cls.editor = get_user_model().objects.create_superuser("producer", "producer@example.com", "pw")
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def upload(self, name, content):
+        response = self.client.post(
+            reverse("wagtaildocs:add"), {"title": name, "file": SimpleUploadedFile(name, content)}, follow=True
+        )
+        assert response.status_code == 200
+        return get_document_model().objects.get(title=name)
+
+    def test_captions_upload_as_a_document_and_play_through_a_track(self):
+        recording = self.upload("talk.mp3", b"ID3 a recording")
+        captions = self.upload("talk.vtt", b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello.\n")
+        audio = {
+            "title": "A real recording",
+            "audio": recording.pk,
+            "captions": captions.pk,
+            "description": "",
+            "transcript": "Hello.",
+        }
+        data = module_form("Recorded talk")
+        data.update(nested_form_data({"body": streamfield([("audio", audio)])}))
+        self.assertCanCreate(self.course, ModulePage, data)
+        module = ModulePage.objects.get(slug="recorded-talk")
+        assert module.body[0].value["captions"].pk == captions.pk
+        html = self.client.get(module.url).content.decode()
+        assert f'<track kind="captions" src="{captions.url}"' in html
