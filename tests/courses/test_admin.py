@@ -49,7 +49,9 @@ def module_form(title, *, questions=(), pass_mark=70):
     )
 
 
-class ModuleAuthoringTests(WagtailPageTestCase):
+class AuthoringTestCase(WagtailPageTestCase):
+    """The mini programme's course, and a logged-in superuser who authors modules under it."""
+
     @classmethod
     def setUpTestData(cls):
         ProgrammeLoader(MINI_PROGRAMME).load()
@@ -59,6 +61,8 @@ class ModuleAuthoringTests(WagtailPageTestCase):
     def setUp(self):
         self.client.force_login(self.editor)
 
+
+class ModuleAuthoringTests(AuthoringTestCase):
     def test_editor_can_create_a_module_with_a_quiz(self):
         data = module_form(
             "Listening well",
@@ -107,17 +111,8 @@ class ModuleAuthoringTests(WagtailPageTestCase):
         self.assert_rejected(data, "Partial credit applies to multiple-choice questions only.")
 
 
-class QuizCheckOnPublishTests(WagtailPageTestCase):
+class QuizCheckOnPublishTests(AuthoringTestCase):
     """Authors see the content lint's warnings when they publish a module (courses/content_lint.py)."""
-
-    @classmethod
-    def setUpTestData(cls):
-        ProgrammeLoader(MINI_PROGRAMME).load()
-        cls.course = CoursePage.objects.get(slug="test-course")
-        cls.editor = get_user_model().objects.create_superuser("author", "author@example.com", "pw")
-
-    def setUp(self):
-        self.client.force_login(self.editor)
 
     def publish(self, title, questions, shuffle=True):
         data = module_form(title, questions=questions)
@@ -155,17 +150,8 @@ class QuizCheckOnPublishTests(WagtailPageTestCase):
         assert self.publish("Fair quiz", questions) == []
 
 
-class AudioCaptionsAuthoringTests(WagtailPageTestCase):
+class AudioCaptionsAuthoringTests(AuthoringTestCase):
     """An author uploads a recording and its WebVTT captions, and picks both in an audio block."""
-
-    @classmethod
-    def setUpTestData(cls):
-        ProgrammeLoader(MINI_PROGRAMME).load()
-        cls.course = CoursePage.objects.get(slug="test-course")
-        cls.editor = get_user_model().objects.create_superuser("producer", "producer@example.com", "pw")
-
-    def setUp(self):
-        self.client.force_login(self.editor)
 
     def upload(self, name, content):
         response = self.client.post(
