@@ -54,6 +54,15 @@ def test_the_audio_element_has_its_captions_track(page, demo_programme):
     page.wait_for_function("document.querySelector('audio').duration > 0", timeout=15_000)
     assert cues["lastEnd"] <= page.evaluate("document.querySelector('audio').duration")
 
+    # Browsers draw no captions for audio; the page's script shows the current cue while it plays.
+    caption = page.locator(".audio-caption")
+    assert caption.inner_text() == ""
+    page.evaluate("document.querySelector('audio').play()")
+    page.wait_for_function(
+        "document.querySelector('.audio-caption').textContent.startsWith('Welcome.')", timeout=15_000
+    )
+    assert caption.is_visible()
+
 
 def test_module_navigation_moves_between_modules(page, demo_programme):
     page.goto("/")
