@@ -1,3 +1,5 @@
+import mimetypes
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,8 @@ class CoursesConfig(AppConfig):
     name = "courses"
     label = "microlearn_courses"
     verbose_name = "Courses"
+
+    def ready(self):
+        # Audio captions are WebVTT documents; browsers load a <track> only as text/vtt, and a
+        # machine without /etc/mime.types would otherwise serve them as a download.
+        mimetypes.add_type("text/vtt", ".vtt")

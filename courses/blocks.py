@@ -90,10 +90,17 @@ class OpenersBlock(blocks.StructBlock):
 
 
 class AudioBlock(blocks.StructBlock):
-    """An audio file with a visible transcript. Never autoplays; native controls are keyboard-operable."""
+    """An audio file with captions and a visible transcript. Never autoplays; native controls are
+    keyboard-operable. The captions play through a ``<track>`` served from this site (the
+    document's own URL), so they need no script and no other origin."""
 
     title = blocks.CharBlock(max_length=200)
     audio = DocumentChooserBlock(help_text="An MP3, Ogg or M4A file uploaded to Documents.")
+    captions = DocumentChooserBlock(
+        required=False,
+        help_text="WebVTT captions (.vtt) timed to the audio, uploaded to Documents. "
+        "Browsers show them with the player's captions button.",
+    )
     description = blocks.TextBlock(required=False)
     transcript = blocks.TextBlock(help_text="Shown beside the player for accessibility.")
 
@@ -133,7 +140,13 @@ class QuestionKind:
 class OptionBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=500)
     correct = blocks.BooleanBlock(required=False)
-    feedback = blocks.CharBlock(max_length=500, required=False, help_text="Shown for this option after grading.")
+    feedback = blocks.CharBlock(
+        max_length=500,
+        required=False,
+        label="Explanation",
+        help_text="Why this option is right or wrong; shown after grading, under the quiz's reveal rule. "
+        "The quiz check on publish flags options without one.",
+    )
 
     class Meta:
         icon = "radio-full"

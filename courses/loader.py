@@ -285,7 +285,7 @@ class ProgrammeLoader:
             "quiz": [self._question(base, i, q) for i, q in enumerate(quiz.get("questions", []))],
             "quiz_pass_mark": quiz.get("pass_mark", 70),
             "quiz_max_attempts": quiz.get("max_attempts", 0),
-            "quiz_shuffle": quiz.get("shuffle", False),
+            "quiz_shuffle": quiz.get("shuffle", True),
             "quiz_reveal": quiz.get("reveal", "after_pass"),
         }
 
@@ -312,9 +312,13 @@ class ProgrammeLoader:
         transcript = value.get("transcript") or (
             transcript_path.read_text(encoding="utf-8").strip() if transcript_path.is_file() else ""
         )
+        captions = value.get("captions_file")
+        if captions:
+            captions = self._document(self.media_dir / captions, f"{value['title']} (captions)").pk
         return {
             "title": value["title"],
             "audio": self._document(path, value["title"]).pk,
+            "captions": captions,
             "description": value.get("description", ""),
             "transcript": transcript,
         }

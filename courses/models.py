@@ -138,7 +138,7 @@ class ModulePage(Page):
         default=70, validators=[MinValueValidator(0), MaxValueValidator(100)], help_text="Percent needed to pass."
     )
     quiz_max_attempts = models.PositiveSmallIntegerField(default=0, help_text="0 means unlimited.")
-    quiz_shuffle = models.BooleanField(default=False, help_text="Shuffle questions and options per attempt.")
+    quiz_shuffle = models.BooleanField(default=True, help_text="Shuffle questions and options per attempt.")
     quiz_reveal = models.CharField(
         max_length=20,
         choices=QuizReveal.choices,

@@ -1,9 +1,12 @@
-"""Wagtail admin registrations of the course catalogue."""
+"""Wagtail admin registrations of the course catalogue, and the quiz checks authors see on publish."""
 
+from django.contrib import messages
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Challenge
+from .content_lint import lint_quiz, questions_from_stream
+from .models import Challenge, ModulePage
 
 
 class ChallengeViewSet(SnippetViewSet):
@@ -23,3 +26,12 @@ class ChallengeViewSet(SnippetViewSet):
 
 
 register_snippet(ChallengeViewSet)
+
+
+@hooks.register("after_publish_page")
+def warn_about_quiz_cues(request, page):
+    """Authors see the content lint's findings (courses/content_lint.py) when they publish a module."""
+    if not isinstance(page, ModulePage) or not page.has_quiz:
+        return
+    for warning in lint_quiz(questions_from_stream(page.quiz), shuffle=page.quiz_shuffle):
+        messages.warning(request, f"Quiz check: {warning.message}")

@@ -199,7 +199,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WAGTAIL_SITE_NAME = "Micro-connections Academy"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip", "mp3", "ogg", "m4a"]
+WAGTAILDOCS_EXTENSIONS = [
+    *("csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"),
+    *("mp3", "ogg", "m4a", "vtt"),  # audio, and its WebVTT captions
+]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
 REST_FRAMEWORK = {

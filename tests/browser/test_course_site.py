@@ -1,4 +1,4 @@
-"""Journey: a visitor opens the home page, a course, a module, and plays the relaxation audio."""
+"""Journey: a visitor opens the home page, a course, a module, and plays the relaxation audio with captions."""
 
 import pytest
 
@@ -28,8 +28,40 @@ def test_visitor_reaches_a_module_and_plays_the_audio(page, demo_programme, asse
     assert page.evaluate("document.activeElement.tagName") == "AUDIO"
     page.evaluate("document.querySelector('audio').play()")
     page.wait_for_function("document.querySelector('audio').currentTime > 0.5", timeout=15_000)
-    assert page.evaluate("document.querySelector('audio').duration") > 60
+    assert page.evaluate("document.querySelector('audio').duration") >= 7.5 * 60
     assert page.evaluate("document.querySelector('audio').error") is None
+
+
+def test_the_audio_element_has_its_captions_track(page, demo_programme):
+    page.goto("/")
+    page.locator(".card-grid a", has_text="Stress").first.click()
+    page.locator(".module-list a").last.click()
+    page.wait_for_load_state()
+    track = page.locator("audio > track")
+    assert track.count() == 1
+    assert track.get_attribute("kind") == "captions"
+    assert track.get_attribute("default") is not None
+    # The browser fetched and parsed the WebVTT file (readyState 2 is LOADED, 3 would be ERROR).
+    page.wait_for_function("document.querySelector('audio > track').readyState === 2", timeout=15_000)
+    cues = page.evaluate(
+        """() => {
+            const list = document.querySelector('audio').textTracks[0].cues;
+            return {count: list.length, first: list[0].text, lastEnd: list[list.length - 1].endTime};
+        }"""
+    )
+    assert cues["count"] > 40
+    assert cues["first"].startswith("Welcome.")
+    page.wait_for_function("document.querySelector('audio').duration > 0", timeout=15_000)
+    assert cues["lastEnd"] <= page.evaluate("document.querySelector('audio').duration")
+
+    # Browsers draw no captions for audio; the page's script shows the current cue while it plays.
+    caption = page.locator(".audio-caption")
+    assert caption.inner_text() == ""
+    page.evaluate("document.querySelector('audio').play()")
+    page.wait_for_function(
+        "document.querySelector('.audio-caption').textContent.startsWith('Welcome.')", timeout=15_000
+    )
+    assert caption.is_visible()
 
 
 def test_module_navigation_moves_between_modules(page, demo_programme):

@@ -1,7 +1,9 @@
 """Editors author modules and quizzes in the Wagtail admin; authoring mistakes are form errors."""
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from wagtail.documents import get_document_model
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
@@ -47,7 +49,9 @@ def module_form(title, *, questions=(), pass_mark=70):
     )
 
 
-class ModuleAuthoringTests(WagtailPageTestCase):
+class AuthoringTestCase(WagtailPageTestCase):
+    """The mini programme's course, and a logged-in superuser who authors modules under it."""
+
     @classmethod
     def setUpTestData(cls):
         ProgrammeLoader(MINI_PROGRAMME).load()
@@ -57,6 +61,8 @@ class ModuleAuthoringTests(WagtailPageTestCase):
     def setUp(self):
         self.client.force_login(self.editor)
 
+
+class ModuleAuthoringTests(AuthoringTestCase):
     def test_editor_can_create_a_module_with_a_quiz(self):
         data = module_form(
             "Listening well",
@@ -103,3 +109,71 @@ class ModuleAuthoringTests(WagtailPageTestCase):
             "Partial single", questions=[question("single", "Q", [option("A", True), option("B")], True)]
         )
         self.assert_rejected(data, "Partial credit applies to multiple-choice questions only.")
+
+
+class QuizCheckOnPublishTests(AuthoringTestCase):
+    """Authors see the content lint's warnings when they publish a module (courses/content_lint.py)."""
+
+    def publish(self, title, questions, shuffle=True):
+        data = module_form(title, questions=questions)
+        if shuffle:
+            data["quiz_shuffle"] = "on"
+        url = reverse("wagtailadmin_pages:add", args=["microlearn_courses", "modulepage", self.course.pk])
+        response = self.client.post(url, {**data, "action-publish": "publish"}, follow=True)
+        assert ModulePage.objects.get(slug=data["slug"]).live  # warnings never block publishing
+        return [str(m) for m in response.context["messages"] if str(m).startswith("Quiz check:")]
+
+    def test_a_quiz_that_gives_its_answers_away_is_flagged(self):
+        cued = [
+            question(
+                "single",
+                f"Q{i}",
+                [option("The right answer, clearly the longest", True, "Yes."), option("No", False, "No.")],
+            )
+            for i in range(3)
+        ]
+        warnings = self.publish(
+            "Cued quiz", [*cued, question("true_false", "T?", [option("True"), option("False", True)])], shuffle=False
+        )
+        assert any("correct option is the longest" in w for w in warnings)
+        assert any("the first option" in w for w in warnings)
+        assert any("Shuffling is off" in w for w in warnings)
+        assert any("no explanation" in w for w in warnings)
+
+    def test_a_fair_quiz_publishes_without_warnings(self):
+        def opts(right):
+            texts = ["An answer of fair length", "Another of similar length", "A third, about as long"]
+            return [option(t, i == right, "Because.") for i, t in enumerate(texts)]
+
+        questions = [question("single", f"Q{i}", opts(i)) for i in range(3)]
+        questions += [question("true_false", "T?", [option("True", True, "Yes."), option("False", False, "No.")])]
+        assert self.publish("Fair quiz", questions) == []
+
+
+class AudioCaptionsAuthoringTests(AuthoringTestCase):
+    """An author uploads a recording and its WebVTT captions, and picks both in an audio block."""
+
+    def upload(self, name, content):
+        response = self.client.post(
+            reverse("wagtaildocs:add"), {"title": name, "file": SimpleUploadedFile(name, content)}, follow=True
+        )
+        assert response.status_code == 200
+        return get_document_model().objects.get(title=name)
+
+    def test_captions_upload_as_a_document_and_play_through_a_track(self):
+        recording = self.upload("talk.mp3", b"ID3 a recording")
+        captions = self.upload("talk.vtt", b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello.\n")
+        audio = {
+            "title": "A real recording",
+            "audio": recording.pk,
+            "captions": captions.pk,
+            "description": "",
+            "transcript": "Hello.",
+        }
+        data = module_form("Recorded talk")
+        data.update(nested_form_data({"body": streamfield([("audio", audio)])}))
+        self.assertCanCreate(self.course, ModulePage, data)
+        module = ModulePage.objects.get(slug="recorded-talk")
+        assert module.body[0].value["captions"].pk == captions.pk
+        html = self.client.get(module.url).content.decode()
+        assert f'<track kind="captions" src="{captions.url}"' in html

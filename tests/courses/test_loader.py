@@ -4,6 +4,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from wagtail.documents import get_document_model
 from wagtail.models import Page, Site
 
 from courses.loader import ProgrammeLoader
@@ -113,3 +114,53 @@ def test_loader_rejects_missing_file_with_clear_error(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(CommandError, match="not valid JSON"):
         call_command("load_demo", file=bad, stdout=io.StringIO())
+
+
+def _audio_programme(tmp_path, audio_value):
+    data = json.loads(MINI_PROGRAMME.read_text())
+    data["courses"][0]["modules"][1]["body"] = [{"type": "audio", "value": audio_value}]
+    (tmp_path / "media").mkdir(exist_ok=True)
+    (tmp_path / "media" / "talk.mp3").write_bytes(b"ID3 not really audio")
+    (tmp_path / "media" / "talk.vtt").write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello.\n")
+    path = tmp_path / "programme.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_audio_captions_load_as_a_document_and_render_as_a_track(tmp_path, client):
+    audio = {"title": "Talk", "file": "talk.mp3", "captions_file": "talk.vtt", "transcript": "Hello."}
+    ProgrammeLoader(_audio_programme(tmp_path, audio)).load()
+    module = ModulePage.objects.get(slug="second")
+    value = module.body[0].value
+    assert value["captions"].title == "Talk (captions)"
+    assert value["captions"].file.name.endswith(".vtt")
+    assert value["audio"].pk != value["captions"].pk
+    assert f'<track kind="captions" src="{value["captions"].url}"' in client.get(module.url).content.decode()
+
+    # Re-loading the same file reuses both documents (they are found by content hash).
+    documents = get_document_model().objects.count()
+    ProgrammeLoader(_audio_programme(tmp_path, audio)).load()
+    assert get_document_model().objects.count() == documents
+
+
+def test_audio_without_captions_renders_no_track(tmp_path, client):
+    ProgrammeLoader(_audio_programme(tmp_path, {"title": "Talk", "file": "talk.mp3", "transcript": "Hello."})).load()
+    module = ModulePage.objects.get(slug="second")
+    assert module.body[0].value["captions"] is None
+    html = client.get(module.url).content.decode()
+    assert "<audio controls" in html and "<track" not in html
+
+
+def test_load_demo_updates_unedited_pages_to_new_content(tmp_path):
+    """A re-run picks up changed content: how the rewritten demo reaches existing sites."""
+    ProgrammeLoader(DEMO_PROGRAMME).load()
+    data = json.loads(DEMO_PROGRAMME.read_text())
+    question = data["courses"][0]["modules"][0]["quiz"]["questions"][0]
+    question["options"][0]["feedback"] = "A new explanation."
+    changed = tmp_path / "programme.json"
+    changed.write_text(json.dumps(data))
+    report = ProgrammeLoader(changed, media_dir=DEMO_PROGRAMME.parent / "media").load()
+    assert report.updated == [f"module:{data['courses'][0]['slug']}/{data['courses'][0]['modules'][0]['slug']}"]
+    module = ModulePage.objects.get(slug=data["courses"][0]["modules"][0]["slug"])
+    options = module.quiz[0].value["options"]
+    assert options[0]["feedback"] == "A new explanation."

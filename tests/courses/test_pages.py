@@ -58,6 +58,19 @@ def test_audio_block_has_controls_transcript_and_no_autoplay(client, demo_progra
     assert "autoplay" not in html
     assert 'class="transcript"' in html
     assert ".mp3" in html
+    assert "[Pause: three breaths" in html  # the transcript marks the long pauses
+
+
+def test_audio_block_serves_its_captions_from_this_site(client, demo_programme):
+    module = next(m for m in ModulePage.objects.all() if any(b.block_type == "audio" for b in m.body))
+    captions = next(b.value["captions"] for b in module.body if b.block_type == "audio")
+    html = client.get(module.url).content.decode()
+    assert f'<track kind="captions" src="{captions.url}" srclang="en-gb" label="Captions" default>' in html
+    assert captions.url.startswith("/")  # same origin: a <track> from elsewhere would need CORS
+    response = client.get(captions.url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/vtt")
+    assert b"".join(response.streaming_content if response.streaming else [response.content]).startswith(b"WEBVTT")
 
 
 def test_page_type_rules_prevent_broken_trees():
