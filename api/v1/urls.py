@@ -29,5 +29,5 @@ urlpatterns = [
     # Documentation: not API resources (no key needed).
     path("schema/", SpectacularAPIView.as_view(api_version="1.0.0"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="microlearn_api:schema"), name="docs"),
-    re_path(r"^.*$", views.not_found, name="not-found"),
+    re_path(r"^[\s\S]*$", views.not_found, name="not-found"),  # any path, newlines included
 ]

@@ -6,6 +6,7 @@ cache, holding the API throttle; idempotency records: a table). A request on A f
 B must see the same state. See docs/scale-out.md.
 """
 
+import http.client
 import json
 from collections import Counter
 
@@ -93,3 +94,29 @@ def test_an_idempotency_key_used_on_one_server_replays_on_the_other(servers):
     assert reused.status == 422
     assert reused.json()["type"].endswith("/idempotency-key-reused")
     assert OrganisationMember.objects.filter(organisation=organisation).count() == 1
+
+
+def _post_chunked(server, raw_key, path: str, payload: bytes):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    try:
+        chunks = (payload[i : i + 64 * 1024] for i in range(0, len(payload), 64 * 1024))
+        headers = {"Authorization": f"Bearer {raw_key}", "Content-Type": "application/json"}
+        conn.request("POST", path, body=chunks, headers={"X-Forwarded-Proto": "https", **headers}, encode_chunked=True)
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def test_a_chunked_body_is_read_and_counted_against_the_limit_by_a_real_server(servers):
+    """gunicorn de-chunks a Transfer-Encoding: chunked body and passes it without a Content-Length."""
+    a, _ = servers
+    _, raw_key = api_key_for(OrganisationFactory())
+    payload = json.dumps({"email": "chunked@example.com", "first_name": "Chun"}).encode()
+    status, _, body = _post_chunked(a, raw_key, "/api/v1/participants/", payload)
+    assert status == 201, (body, a.log_tail())
+    assert json.loads(body)["email"] == "chunked@example.com"
+
+    too_big = json.dumps({"email": "big@example.com", "first_name": "x" * (1024 * 1024 + 10)}).encode()
+    status, headers, body = _post_chunked(a, raw_key, "/api/v1/participants/", too_big)
+    assert status == 413 and headers["Content-Type"].startswith("application/problem+json"), body[:300]
