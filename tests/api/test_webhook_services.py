@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_stores_the_events_sorted_once_each(organisation, settings):
-    settings.API_WEBHOOKS_ALLOW_LOOPBACK = True
+    settings.MICROLEARN_WEBHOOK_ALLOW_LOOPBACK = True
     endpoint = webhook_endpoint_create(
         organisation=organisation,
         url="http://127.0.0.1:8000/hooks",
@@ -41,7 +41,7 @@ def test_create_refuses_an_unsafe_url_and_writes_nothing(organisation, url, mess
 
 
 def test_delete_removes_the_endpoint_and_its_deliveries_and_a_queued_retry_stops(organisation, settings):
-    settings.API_WEBHOOKS_ALLOW_LOOPBACK = True
+    settings.MICROLEARN_WEBHOOK_ALLOW_LOOPBACK = True
     endpoint = webhook_endpoint_create(
         organisation=organisation, url="http://127.0.0.1:9/x", events=["enrolment.created"]
     )
