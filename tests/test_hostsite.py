@@ -158,6 +158,7 @@ def test_the_wheel_installs_into_a_fresh_host_site_and_serves_the_demo(tmp_path,
     seen = json.loads(run(python, "-m", "hostsite.render_pages", cwd=site, env=env).stdout.strip().splitlines()[-1])
     venv = str(tmp_path / "venv")
     assert all(path.startswith(venv) for path in seen["packages"].values()), seen["packages"]
+    assert seen["database"] == ("postgresql" if host_database else "sqlite")
     assert seen["unapplied_migrations"] == []
     assert {"microlearn_lms", "microlearn_courses", "microlearn_api"} <= set(seen["applied_apps"])
     assert seen["logged_in"] is True

@@ -45,6 +45,7 @@ audio = get_document_model().objects.order_by("pk").first()
 learn = get(participant, "/learn/")
 result = {
     "packages": {m.__name__: m.__file__ for m in (lms, courses, api)},
+    "database": connection.vendor,
     "unapplied_migrations": [str(m) for m, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())],
     "applied_apps": sorted({app for app, _ in executor.loader.applied_migrations}),
     "logged_in": logged_in,
