@@ -4,6 +4,7 @@ Idempotent: users are created once; an existing account's password is left as it
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -11,6 +12,21 @@ from django.contrib.auth.models import Group
 from .roles import trainer_permission
 
 TRAINERS_GROUP = "Trainers"
+
+
+def demo_programme_path() -> Path:
+    """The demo programme JSON; its media sit beside it in ``media/``.
+
+    An installed distribution carries the checkout's top-level ``fixtures/`` folder as
+    ``lms/demo_fixtures/`` (ADR 0004); a checkout has it next to ``lms/``.
+    """
+    package = Path(__file__).resolve().parent
+    for folder in (package / "demo_fixtures", package.parent / "fixtures"):
+        if (folder / "demo_programme.json").is_file():
+            return folder / "demo_programme.json"
+    raise FileNotFoundError(
+        f"The demo programme is neither in {package / 'demo_fixtures'} nor in {package.parent / 'fixtures'}"
+    )
 
 
 @dataclass(frozen=True)

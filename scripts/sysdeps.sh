@@ -9,9 +9,16 @@ what=${1:?usage: sysdeps.sh pdf|browser}
 case "$what" in
   pdf)
     packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
-    have() { ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' \
-             && ldconfig -p | grep -q 'libharfbuzz-subset.so' && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
-             && command -v pdftoppm >/dev/null; }
+    # No pipes: under pipefail, `ldconfig -p | grep -q` fails with SIGPIPE (141) whenever grep
+    # stops reading before ldconfig has written everything. Read the cache once, then match.
+    have() {
+      local cache lib
+      cache=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)
+      for lib in libpango-1.0.so libpangoft2-1.0.so libharfbuzz-subset.so; do
+        [[ $cache == *"$lib"* ]] || return 1
+      done
+      [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v pdftoppm >/dev/null
+    }
     ;;
   browser)
     packages="chromium"

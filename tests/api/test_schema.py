@@ -1,8 +1,8 @@
-"""OpenAPI schema: valid with --fail-on-warn, complete, served with offline docs, and a bounded
-schemathesis run that finds no server error and no response breaking the schema."""
+"""OpenAPI schema: valid with --fail-on-warn, complete, served with offline docs, and a schemathesis
+run of a fixed number of examples per operation (derandomized, so every machine runs the same
+cases however fast it is) that finds no server error and no response breaking the schema."""
 
 import io
-import time
 
 import pytest
 import yaml
@@ -16,7 +16,6 @@ from api.v1 import urls as api_urls
 pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_OPERATION = 12
-TIME_BUDGET_SECONDS = 120
 
 
 def load_schema() -> dict:
@@ -95,12 +94,9 @@ def test_schemathesis_finds_no_server_error_nor_schema_violation(wsgi_app, api_k
         response_schema_conformance,
     ]
     headers = {"Authorization": f"Bearer {api_key[1]}"}
-    started = time.monotonic()
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()
-        if time.monotonic() - started > TIME_BUDGET_SECONDS:
-            break
 
         @given(case=operation.as_strategy())
         @settings(
@@ -116,4 +112,5 @@ def test_schemathesis_finds_no_server_error_nor_schema_violation(wsgi_app, api_k
 
         run()
         operations += 1
-    assert operations >= 20
+    documented = load_schema()["paths"]
+    assert operations == sum(len(methods) for methods in documented.values())  # every operation ran

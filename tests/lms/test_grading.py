@@ -110,3 +110,12 @@ def test_shuffle_changes_order_for_some_seed():
 @given(st.fractions(min_value=0, max_value=1))
 def test_percent_is_whole_and_bounded(f):
     assert 0 <= grading.percent(f) <= 100
+
+
+@pytest.mark.parametrize("answers", [{"a": "ao0"}, {"a": [1]}, ["ao0"], {"a": None}])
+def test_malformed_answers_are_an_answer_error(answers):
+    """Fix: a string answer was split into characters instead of being rejected."""
+    question = grading.Question("a", "single", (grading.Option("ao0", True), grading.Option("ao1", False)))
+    served = grading.serve([question], shuffle=False)
+    with pytest.raises(grading.AnswerError, match="malformed"):
+        grading.grade(served, {"a": question}, answers, 50)

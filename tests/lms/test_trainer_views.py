@@ -38,6 +38,7 @@ def world(mini_programme):
     staff = UserFactory(username="staff", is_staff=True)
     return {
         "trainer_a": trainer_a,
+        "trainer_b": trainer_b,
         "cohort_b": cohort_b,
         "in_b": in_b,
         "in_a": in_a,
@@ -56,13 +57,23 @@ def url_for(name, needs_cohort, world):
     return url + f"?participant={world['in_b'].pk}" if name == "microlearn_lms:trainer-nudge" else url
 
 
-EXPECTED = {"anonymous": 302, "participant": 403, "other_trainer": 404, "staff": 200}
+# Every URL is about cohort B: its own trainer and staff are allowed, everyone else is not.
+EXPECTED = {"anonymous": 302, "participant": 403, "other_trainer": 404, "own_trainer": 200, "staff": 200}
+OWN_TRAINER_SEES = {
+    "microlearn_lms:trainer-cohorts": lambda cohort, member: cohort.name,
+    "microlearn_lms:trainer-cohort": lambda cohort, member: cohort.name,
+    "microlearn_lms:trainer-participant": lambda cohort, member: member.get_full_name() or member.username,
+    "microlearn_lms:trainer-nudge": lambda cohort, member: member.get_full_name() or member.username,
+    "microlearn_lms:trainer-export-progress": lambda cohort, member: member.email,
+    "microlearn_lms:trainer-export-entries": lambda cohort, member: "name",  # the header row; B has no entries
+}
+USERS = {"participant": "participant", "other_trainer": "trainer_a", "own_trainer": "trainer_b", "staff": "staff"}
 
 
 @pytest.mark.parametrize(("name", "needs_cohort"), TRAINER_URLS)
 @pytest.mark.parametrize("who", list(EXPECTED))
 def test_permission_matrix(client, world, name, needs_cohort, who):
-    user = {"participant": world["participant"], "other_trainer": world["trainer_a"], "staff": world["staff"]}.get(who)
+    user = world[USERS[who]] if who in USERS else None
     if user:
         client.force_login(user)
     response = client.get(url_for(name, needs_cohort, world))
@@ -74,6 +85,10 @@ def test_permission_matrix(client, world, name, needs_cohort, who):
         assert response["Location"].startswith(reverse("login"))
     if who == "other_trainer" and not needs_cohort:
         assert world["cohort_b"].name not in response.content.decode()
+    if who == "own_trainer":  # the page is about cohort B's own people, not an empty shell
+        body = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
+        member = world["in_b"].user
+        assert OWN_TRAINER_SEES[name](world["cohort_b"], member) in body
 
 
 def test_every_trainer_url_is_in_the_matrix():

@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.loader import ProgrammeLoader
@@ -9,17 +8,25 @@ from lms import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo programme from fixtures/ and create the demo accounts. Safe to run again: "
-        "nothing is duplicated, and pages edited in the admin are kept unless --force is given."
+        "Load the demo programme shipped with the plugin (or --file) and create the demo accounts. "
+        "Safe to run again: nothing is duplicated, and pages edited in the admin are kept unless --force is given."
     )
 
     def add_arguments(self, parser):
-        default = Path(getattr(settings, "BASE_DIR", Path.cwd())) / "fixtures" / "demo_programme.json"
-        parser.add_argument("--file", type=Path, default=default, help="Programme JSON file.")
+        parser.add_argument(
+            "--file",
+            type=Path,
+            help="Programme JSON file, its media in media/ beside it (default: the demo programme).",
+        )
         parser.add_argument("--force", action="store_true", help="Overwrite pages edited in the admin.")
         parser.add_argument("--no-accounts", action="store_true", help="Skip the demo accounts.")
 
-    def handle(self, *args, file: Path, force: bool, no_accounts: bool, **options):
+    def handle(self, *args, file: Path | None, force: bool, no_accounts: bool, **options):
+        if file is None:
+            try:
+                file = demo.demo_programme_path()
+            except FileNotFoundError as exc:
+                raise CommandError(str(exc)) from None
         if not file.is_file():
             raise CommandError(f"Programme file not found: {file}")
         try:
