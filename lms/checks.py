@@ -105,8 +105,8 @@ def check_base_template(app_configs=None, **kwargs):
         return [
             Error(
                 "No template named 'base.html': the plugin's pages extend it.",
-                hint="Give your site a base.html with {% block title %}, {% block content %} and "
-                "{% block extra_css %} (see templates/base.html in the plugin's repository).",
+                hint="Give your site a base.html with the blocks title, extra_head, extra_nav and content "
+                "(the README's host-site section has the smallest one that works).",
                 id="microlearn.E004",
             )
         ]
