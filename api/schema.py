@@ -11,14 +11,16 @@ def only_hr_api(endpoints, **kwargs):
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": 255},
     location=OpenApiParameter.HEADER,
     required=False,
     description="Any unique string (e.g. a UUID), at most 255 characters. A retry with the same key and body "
     "replays the first response for 24 hours; the same key with a different body is 422.",
 )
 PAGE_SIZE = OpenApiParameter(
-    "page_size", OpenApiTypes.INT, description="Rows per page: 50 by default, at most 200 (larger is capped)."
+    "page_size",
+    {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+    description="Rows per page: 50 by default, at most 200 (larger is capped).",
 )
 CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque position from the `next` link.")
 

@@ -9,6 +9,7 @@ from collections import Counter
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -116,6 +117,12 @@ def enrolled_status(outcome: enrolment_services.MemberEnrolment) -> int:
     return status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
+def created(request, data: dict, url_name: str) -> Response:
+    """201 with ``Location``: the new resource's own URL, where a client reads it back."""
+    location = request.build_absolute_uri(reverse(f"microlearn_api:{url_name}", kwargs={"id": data["id"]}))
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
 def list_schema(out, *, filterset=True, extra=(), description=""):
     return extend_schema(responses={200: s.page_of(out)}, parameters=list(extra), description=description)
 
@@ -158,7 +165,7 @@ class ParticipantListCreate(ParticipantMixin, ApiView):
             )
         except participant_services.ParticipantError as exc:
             raise service_error(exc) from None
-        return Response(s.ParticipantOut(member).data, status=status.HTTP_201_CREATED)
+        return created(request, s.ParticipantOut(member).data, "participant-detail")
 
 
 class ParticipantDetail(ParticipantMixin, ApiView):
@@ -267,7 +274,7 @@ class CohortListCreate(CohortMixin, ApiView):
             )
         except participant_services.ParticipantError as exc:
             raise service_error(exc) from None
-        return Response(s.CohortOut(cohort).data, status=status.HTTP_201_CREATED)
+        return created(request, s.CohortOut(cohort).data, "cohort-detail")
 
 
 class CohortDetail(CohortMixin, ApiView):
@@ -329,7 +336,10 @@ class EnrolmentListCreate(EnrolmentMixin, ApiView):
         outcome = enrolment_services.enrolment_create_for_member(organisation=self.organisation, **data)
         if outcome.refused:
             raise enrolment_refusal(outcome)
-        return Response(s.EnrolmentOut(self.one(pk=outcome.enrolment.pk)).data, status=enrolled_status(outcome))
+        data = s.EnrolmentOut(self.one(pk=outcome.enrolment.pk)).data
+        if enrolled_status(outcome) == status.HTTP_201_CREATED:
+            return created(request, data, "enrolment-detail")
+        return Response(data)
 
 
 class EnrolmentBulk(EnrolmentMixin, ApiView):
@@ -471,7 +481,7 @@ class WebhookListCreate(WebhookMixin, ApiView):
             endpoint = api_services.webhook_endpoint_create(organisation=self.organisation, **data)
         except api_services.UnsafeURL as exc:
             raise exceptions.ValidationError({"url": [str(exc)]}) from None
-        return Response(s.WebhookCreatedOut(endpoint).data, status=status.HTTP_201_CREATED)
+        return created(request, s.WebhookCreatedOut(endpoint).data, "webhook-detail")
 
 
 class WebhookDetail(WebhookMixin, ApiView):
