@@ -50,13 +50,14 @@ def test_cache_round_trips_through_redis_and_is_shared_between_processes(redis_d
 
 @pytest.mark.django_db
 def test_certificate_verification_throttle_counts_across_app_servers(client, settings, redis_db):
+    from lms import ratelimit
     from lms.views.certificates import throttled
 
     settings.CERTIFICATE_VERIFY_RATE = (2, 60)
     request = client.get("/healthz").wsgi_request
     request.META["REMOTE_ADDR"] = "10.9.9.9"
     assert throttled(request) is False
-    assert RedisCache(REDIS_URL, {}).incr("microlearn_lms:cert-verify:10.9.9.9") == 2  # the other server's request
+    assert RedisCache(REDIS_URL, {}).incr(ratelimit.key("cert-verify", "10.9.9.9", window=60)) == 2  # the other server's request
     assert throttled(request) is True
 
 
