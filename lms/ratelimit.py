@@ -7,6 +7,10 @@
   the current window. The window number is part of the key, so a window ends on time on every
   backend, even where ``incr`` rewrites the key with the default timeout (the database cache
   does: a constant key would be kept alive by every blocked request).
+* Counting is atomic under concurrent requests: ``incr`` where the backend makes it atomic
+  (Redis, memcached, the per-process memory cache); elsewhere (the database cache, whose ``incr``
+  is a read then a write) one ``add`` per allowed request into ``limit`` numbered slots, which
+  the database's unique key serialises.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import hashlib
 import ipaddress
 import time
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.memcached import BaseMemcachedCache
+from django.core.cache.backends.redis import RedisCache
 
 from .security_conf import setting
 
@@ -46,9 +53,20 @@ def key(scope: str, ident: str, *, window: int, now: float | None = None) -> str
     return f"microlearn:rl:{scope}:{digest}:{int(now // window)}"
 
 
+ATOMIC_INCR = (RedisCache, BaseMemcachedCache, LocMemCache)
+
+
+def _hit_by_slots(counter: str, *, limit: int, window: int) -> bool:
+    slots = [f"{counter}:{n}" for n in range(limit)]
+    taken = cache.get_many(slots)  # one read finds the free slots; each add then claims one atomically
+    return any(cache.add(slot, 1, timeout=window) for slot in slots if slot not in taken)
+
+
 def hit(scope: str, ident: str, *, limit: int, window: int, now: float | None = None) -> bool:
     """Count a request for ``ident`` under ``scope``; True while within ``limit`` per ``window`` s."""
     counter = key(scope, ident, window=window, now=now)
+    if not isinstance(caches[DEFAULT_CACHE_ALIAS], ATOMIC_INCR):
+        return _hit_by_slots(counter, limit=limit, window=window)
     if cache.add(counter, 1, timeout=window):
         return limit >= 1
     try:
