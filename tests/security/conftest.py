@@ -8,3 +8,7 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The HR API's fixtures (an organisation and a client carrying its key), for the API cases here.
+from tests.api.conftest import api_key, organisation, token_client  # noqa: E402, F401
