@@ -5,7 +5,6 @@ Found: six concurrent nudges for one participant created four NudgeLog rows and 
 """
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
@@ -19,6 +18,7 @@ from lms.models import NudgeLog
 from lms.services import nudge_send
 from tests.factories import UserFactory
 from tests.factories_cohorts import cohort_for, participant, trainer_user
+from tests.lms.test_learning_concurrency import run_together  # threads released together by a barrier
 
 pytestmark = [
     pytest.mark.postgres,
@@ -30,29 +30,6 @@ pytestmark = [
 ]
 
 THREADS = 6
-
-
-def run_together(*functions):
-    """Each function in its own thread (own connection), released at once by a barrier."""
-    barrier = threading.Barrier(len(functions))
-    results, errors = [None] * len(functions), []
-
-    def runner(i, fn):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 @pytest.fixture

@@ -70,9 +70,11 @@ def test_known_and_unknown_addresses_cost_the_same_work(client, django_assert_nu
     client.get(URL)  # session and CSRF set up outside the counted requests
     calls = {}
     for email in ("pat@example.com", "nobody@example.com"):
-        with mock.patch.object(tasks, "password_reset_email_send") as task:
-            with django_assert_num_queries(1):  # the user lookup; counters are in the cache
-                assert ask(client, email).status_code == 302
+        with (
+            mock.patch.object(tasks, "password_reset_email_send") as task,
+            django_assert_num_queries(1),  # the user lookup; counters are in the cache
+        ):
+            assert ask(client, email).status_code == 302
         calls[email] = task.enqueue.call_args_list
     assert len(calls["pat@example.com"]) == len(calls["nobody@example.com"]) == 1
     assert calls["nobody@example.com"][0].kwargs["user_ids"] == []
