@@ -28,7 +28,11 @@ def sign_out(page):
     page.wait_for_url(re.compile(r"^[^?]*/$"))
 
 
-def test_trainer_enrols_totp_and_signs_in_with_codes(page, settings, mini_programme):
+def test_trainer_enrols_totp_and_signs_in_with_codes(strict_page, settings, mini_programme):
+    """Under the site's real Content-Security-Policy (no inline script or style on these pages)."""
+    page = strict_page
+    refused = []
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     settings.MFA_REQUIRED = True
     trainer = trainer_user(username="trainer")
     cohort_for(mini_programme, trainers=[trainer], start=timezone.localdate())
@@ -68,3 +72,4 @@ def test_trainer_enrols_totp_and_signs_in_with_codes(page, settings, mini_progra
     page.click("button:has-text('Verify')")
     assert "not right" in page.inner_text("main")
     assert "/accounts/2fa/verify/" in page.url
+    assert refused == []

@@ -5,6 +5,7 @@ Found: six concurrent nudges for one participant created four NudgeLog rows and 
 """
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -13,9 +14,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from lms import ratelimit
-from lms.models import NudgeLog
-from lms.services import nudge_send
+from lms import cohort_tasks, ratelimit
+from lms.models import Enrolment, ImportStatus, NudgeLog
+from lms.services import csv_import_confirm, csv_import_preview, enrolment_create, nudge_send
 from tests.factories import UserFactory
 from tests.factories_cohorts import cohort_for, participant, trainer_user
 from tests.lms.test_learning_concurrency import run_together  # threads released together by a barrier
@@ -104,3 +105,31 @@ def test_concurrent_login_failures_lock_out(settings):
     run_together(*[lambda n=n: guess(n).status_code for n in range(THREADS)])
     right = Client().post("/accounts/login/", {"username": "pat", "password": "pw-for-tests"}, REMOTE_ADDR="192.0.2.1")
     assert right.status_code == 429
+
+
+# --- The audit's other once-only actions without a concurrency test of their own -------------
+
+
+def test_concurrent_confirmations_run_a_csv_import_once(mini_programme):
+    cohort = cohort_for(mini_programme)
+    rows = "".join(f"person{n}@example.com,Person,{n},\n" for n in range(3))
+    job = csv_import_preview(cohort=cohort, data=("email,first name,last name,external id\n" + rows).encode())
+    runs = []
+    real = cohort_tasks.cohort_import_run.enqueue
+
+    def counting_enqueue(**kwargs):
+        runs.append(kwargs)
+        return real(**kwargs)
+
+    with mock.patch.object(cohort_tasks, "cohort_import_run", mock.Mock(enqueue=counting_enqueue)):
+        run_together(*[lambda: csv_import_confirm(cohort_import=job) for _ in range(THREADS)])
+    assert len(runs) == 1
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and Enrolment.objects.filter(cohort=cohort).count() == 3
+
+
+def test_concurrent_enrolments_in_one_course_make_one(mini_programme):
+    user = UserFactory()
+    results = run_together(*[lambda: enrolment_create(user=user, course=mini_programme) for _ in range(THREADS)])
+    assert len({e.pk for e in results}) == 1
+    assert Enrolment.objects.filter(user=user, course=mini_programme).count() == 1
