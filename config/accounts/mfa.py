@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
+from urllib.parse import urlencode
 
 import segno
 from django import forms
@@ -82,8 +83,8 @@ class SecondFactorMiddleware:
         pending = session.get(SESSION_KEY) if session is not None else None
         if pending and not request.path.startswith(self.ALLOWED) and request.user.is_authenticated:
             target = reverse("mfa_verify" if pending == VERIFY else "mfa_setup")
-            query = f"?next={request.get_full_path()}" if request.method == "GET" else ""
-            return HttpResponseRedirect(target + query.replace("&", "%26"))
+            query = "?" + urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+            return HttpResponseRedirect(target + query)
         return self.get_response(request)
 
 

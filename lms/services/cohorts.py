@@ -7,7 +7,8 @@ course at once. ``cohort_add_participant`` adds the readable rule: an enrolment 
 that is still running is refused; one in a cohort that has ended moves to the new cohort.
 
 **Nudges** are rate-limited: a participant gets at most one nudge per ``NUDGE_PARTICIPANT_INTERVAL``
-whoever sends it, and a sender at most ``NUDGE_SENDER_HOURLY_LIMIT`` nudges an hour. Each email
+whoever sends it, and a sender at most ``NUDGE_SENDER_HOURLY_LIMIT`` nudges an hour, however many
+requests run at once (the enrolments and the sender are row-locked before counting). Each email
 is rendered and logged (``NudgeLog``) in the trainer's request, then delivered by the task
 worker (``nudge_email_deliver``); only participants the cohort report flags as at risk are nudged.
 """
