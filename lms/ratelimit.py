@@ -36,7 +36,9 @@ def _valid_ip(value: str) -> str | None:
 
 
 def client_ip(request) -> str:
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address, or "" when there is none (a request built in code): never a value
+    an IP address column would refuse (axes stores it)."""
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", "") or "") or ""
     proxies = int(setting("MICROLEARN_TRUSTED_PROXIES"))
     if proxies <= 0:
         return remote

@@ -167,3 +167,11 @@ def test_login_lockout_uses_the_same_client_address(client, settings):
     assert blocked.status_code == 429
     other = client.post("/accounts/login/", login, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.2")
     assert other.status_code == 302
+
+
+def test_a_request_without_an_address_counts_as_no_address(settings):
+    request = RequestFactory().get("/")
+    del request.META["REMOTE_ADDR"]
+    assert ratelimit.client_ip(request) == ""
+    request.META["REMOTE_ADDR"] = "garbage"
+    assert ratelimit.client_ip(request) == ""
