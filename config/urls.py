@@ -13,7 +13,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("config.accounts.urls")),
     path("api/v1/", include("api.v1.urls")),
     path("", include("lms.urls")),
 ]

@@ -246,6 +246,8 @@ class ProgrammeLoader:
     # --- fields -------------------------------------------------------------------------
     def _challenge_fields(self, course_slug: str, modules: dict, data: dict) -> dict:
         base = (course_slug, "challenge", data["week"], data["title"])
+        # The programme's only calendar value: a week outside 1-52 is refused (the load is atomic).
+        Challenge._meta.get_field("week").run_validators(data["week"])
         return {
             "week": data["week"],
             "kind": data.get("kind", "networking"),

@@ -7,6 +7,7 @@ from courses.models import Challenge, ChallengeKind
 
 from .models import FollowUp, Outcome, Setting
 from .services.challenges import CALM, MINUTES, TEXT_LIMITS
+from .validators import validate_date_in_range
 
 
 class DateInput(forms.DateInput):
@@ -23,7 +24,7 @@ class LogFormBase(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "That challenge does not exist.", "required": "Choose a challenge."},
     )
-    occurred_on = forms.DateField(label="Date", widget=DateInput)
+    occurred_on = forms.DateField(label="Date", widget=DateInput, validators=[validate_date_in_range])
     notes = forms.CharField(
         label="Notes (optional)",
         required=False,
@@ -52,9 +53,15 @@ class NetworkingLogForm(LogFormBase):
     follow_up = forms.ChoiceField(
         label="Follow-up", choices=FollowUp.choices, initial=FollowUp.NONE, widget=forms.RadioSelect
     )
-    follow_up_due = forms.DateField(label="Follow-up due on (if planned)", required=False, widget=DateInput)
+    follow_up_due = forms.DateField(
+        label="Follow-up due on (if planned)", required=False, widget=DateInput, validators=[validate_date_in_range]
+    )
     follow_up_done_on = forms.DateField(
-        label="Followed up on (if done)", required=False, widget=DateInput, help_text="Leave empty for today."
+        label="Followed up on (if done)",
+        required=False,
+        widget=DateInput,
+        help_text="Leave empty for today.",
+        validators=[validate_date_in_range],
     )
     outcome = forms.ChoiceField(label="Outcome so far", choices=Outcome.choices, initial=Outcome.NONE_YET)
 

@@ -13,6 +13,7 @@ host-site section documents every setting below.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +44,14 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BACKOFF_SECONDS": 30,  # first retry delay, doubled at each attempt
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_ALLOW_LOOPBACK": False,  # tests only: accept http:// and loopback targets
+    # --- Security (docs/security.md, docs/deploy.md) ---
+    # The request header carrying the client address when proxies sit in front (a META key), and
+    # how many trusted proxies append to it. With 0 (the default) the header is ignored.
+    "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+    "TRUSTED_PROXIES": 0,
+    # Every date a person or an API client enters must lie in this range (inclusive).
+    "DATE_MIN": dt.date(2000, 1, 1),
+    "DATE_MAX": dt.date(2100, 12, 31),
 }
 
 

@@ -12,6 +12,8 @@
   count met the target. The current week counts when it has already met its target and is
   otherwise skipped: an unfinished week never breaks a streak, only a finished week that
   missed its target does.
+* Dates are clamped to ``datetime.date``'s range: no week, however far from the start, overflows
+  (entered dates are held to ``lms.validators``' range anyway).
 """
 
 from __future__ import annotations
@@ -41,10 +43,16 @@ def week_of(start: dt.date, day: dt.date) -> int:
     return (day - start).days // 7 + 1
 
 
+def add_days(day: dt.date, days: int) -> dt.date:
+    """``day + days``, clamped to ``date.min``..``date.max`` instead of raising ``OverflowError``."""
+    ordinal = day.toordinal() + days
+    return dt.date.fromordinal(min(max(ordinal, dt.date.min.toordinal()), dt.date.max.toordinal()))
+
+
 def week_bounds(start: dt.date, week: int) -> tuple[dt.date, dt.date]:
-    """First and last local date of programme week ``week`` (>= 1)."""
-    first = start + dt.timedelta(days=7 * (week - 1))
-    return first, first + dt.timedelta(days=6)
+    """First and last local date of programme week ``week`` (>= 1), clamped to the calendar."""
+    first = add_days(start, 7 * (week - 1))
+    return first, add_days(first, 6)
 
 
 def target_for_week(week: int, targets_by_week: Mapping[int, int]) -> int | None:

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from api.models import WebhookEvent
 from lms.models import EnrolmentSource, EnrolmentStatus, Outcome
 from lms.selectors.organisation import parse_quiz_scores
+from lms.validators import validate_date_in_range
 
 from .output import (
     FastOutSerializer,
@@ -70,8 +71,8 @@ class ParticipantUpdateIn(serializers.Serializer):
 class CohortCreateIn(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     course = serializers.UUIDField(help_text="A course id from /courses/.")
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    start_date = serializers.DateField(validators=[validate_date_in_range])
+    end_date = serializers.DateField(required=False, allow_null=True, default=None, validators=[validate_date_in_range])
 
     def validate(self, attrs):
         if attrs.get("end_date") and attrs["end_date"] < attrs["start_date"]:

@@ -74,13 +74,43 @@ def verify(secret: str, headers: dict, body: bytes, *, tolerance: int = 300) -> 
 # --- SSRF guard -------------------------------------------------------------------------------
 
 
-def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local-use, translates to anything inside
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address maps or embeds (mapped, compatible, NAT64, 6to4, Teredo)."""
+    found = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip in _IPV4_COMPATIBLE or ip in _NAT64_WELL_KNOWN:
+        found.append(ipaddress.IPv4Address(ip.packed[-4:]))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)  # (server, client)
+    return found
+
+
+def _ip_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if ip.is_loopback and conf.WEBHOOK_ALLOW_LOOPBACK:
         return True
     return ip.is_global and not ip.is_multicast
+
+
+def _address_allowed(address: str) -> bool:
+    """A public unicast address, in whatever form: an IPv6 address that maps or embeds an IPv4
+    address is allowed only when that IPv4 address is allowed too."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv4Address) or ip.is_loopback:
+        return _ip_allowed(ip)
+    if ip in _NAT64_LOCAL:
+        return False
+    embedded = _embedded_ipv4(ip)
+    if ip.ipv4_mapped is not None or ip in _IPV4_COMPATIBLE:
+        return all(_ip_allowed(v4) for v4 in embedded)  # the IPv6 form itself is not "global"
+    return _ip_allowed(ip) and all(_ip_allowed(v4) for v4 in embedded)
 
 
 def resolve_target(url: str) -> tuple[str, str, int, str]:

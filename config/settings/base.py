@@ -3,6 +3,7 @@
 Everything that differs between machines comes from the environment; see README.md.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -75,6 +76,11 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     # Third party
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "config.accounts",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -99,11 +105,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.accounts.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page (429)
 ]
 
 
@@ -162,6 +171,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "config.accounts.backends.AxesBackend",  # lockouts first (docs/security.md)
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "microlearn_lms:learn"
@@ -365,3 +378,33 @@ def s3_media_origins(environ=os.environ) -> list[str]:
         return [f"{scheme}://{name}" for name in hosts]
     aws_hosts = ["s3.amazonaws.com"] + ([f"s3.{region}.amazonaws.com"] if region else [])
     return [f"https://{name}" if style == "path" else f"https://{bucket}.{name}" for name in aws_hosts]
+
+
+# --- Accounts: login protection, password reset, two-factor (docs/security.md) ---------------
+# The client address behind proxies (lms.ratelimit.client_ip, used by every limit and by axes):
+# the header the proxies write (a request.META key) and how many trusted proxies sit in front.
+# 0 (the default) ignores the header: the client is REMOTE_ADDR. See docs/deploy.md.
+MICROLEARN_CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
+MICROLEARN_TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+# django-axes: after LOGIN_FAILURE_LIMIT failed logins for one account (any case of the
+# username), or from one client address, logins are refused for LOGIN_COOLOFF_MINUTES; every
+# login form (site, Wagtail admin, Django admin) answers 429 with the lockout page. Staff unlock
+# early by deleting the "access attempts" in /django-admin/axes/.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: per account and per client address
+AXES_USERNAME_CALLABLE = "config.accounts.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "lms.ratelimit.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Password reset: (requests, seconds) per client address and per email address; over: 429.
+PASSWORD_RESET_RATE_PER_IP = (10, 3600)
+PASSWORD_RESET_RATE_PER_EMAIL = (3, 3600)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # reset links expire after 3 hours (and work once)
+# Two-factor authentication (django-otp): MFA_REQUIRED=true makes it compulsory for staff,
+# Wagtail admin users and trainers; anyone may turn it on at /accounts/2fa/.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", False)
+MFA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME

@@ -38,5 +38,13 @@ if os.environ.get("REDIS_URL"):
         ) from None
 else:
     # Shared across app servers without Redis: run `manage.py createcachetable` on deploy.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    # MAX_ENTRIES well above Django's 300: rate-limit counters (one row per allowed request on this
+    # backend, see lms/ratelimit.py) must not be culled while their window is open.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -23,6 +23,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from ..certificates.storage import get_certificate_storage
+from ..validators import validate_date_in_range
 
 
 class CertificateStatus(models.TextChoices):
@@ -43,13 +44,13 @@ class Certificate(models.Model):
     serial = models.CharField(max_length=40, unique=True, help_text="Human-readable, sequential per course and year.")
     verification_code = models.CharField(max_length=32, unique=True, editable=False)
     status = models.CharField(max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.PENDING)
-    issued_on = models.DateField()
-    expires_on = models.DateField(null=True, blank=True)
+    issued_on = models.DateField(validators=[validate_date_in_range])
+    expires_on = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
 
     # Snapshot of what the certificate says.
     holder_name = models.CharField(max_length=300)
     course_title = models.CharField(max_length=255)
-    completed_on = models.DateField()
+    completed_on = models.DateField(validators=[validate_date_in_range])
     programme_hours = models.DecimalField(max_digits=5, decimal_places=1)
     organisation_name = models.CharField(max_length=200, blank=True)
     trainer_names = models.CharField(max_length=500, blank=True)

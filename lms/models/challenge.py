@@ -3,6 +3,8 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ..validators import validate_date_in_range
+
 
 class Setting(models.TextChoices):
     CANTEEN = "canteen", "Canteen or coffee point"
@@ -43,14 +45,14 @@ class ChallengeLog(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrolment = models.ForeignKey("microlearn_lms.Enrolment", on_delete=models.CASCADE, related_name="challenge_logs")
     challenge = models.ForeignKey("microlearn_courses.Challenge", on_delete=models.PROTECT, related_name="logs")
-    occurred_on = models.DateField()
+    occurred_on = models.DateField(validators=[validate_date_in_range])
     setting = models.CharField(max_length=12, choices=Setting.choices, blank=True)
     who = models.CharField(max_length=200, blank=True)
     opener = models.CharField(max_length=300, blank=True)
     learned = models.TextField(max_length=1000, blank=True)
     follow_up = models.CharField(max_length=8, choices=FollowUp.choices, default=FollowUp.NONE)
-    follow_up_due = models.DateField(null=True, blank=True)
-    follow_up_done_on = models.DateField(null=True, blank=True)
+    follow_up_due = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
+    follow_up_done_on = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.NONE_YET)
     outcome_changed_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(max_length=2000, blank=True)

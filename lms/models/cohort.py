@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from ..validators import validate_date_in_range
+
 
 class Organisation(models.Model):
     """A corporate client of the training company."""
@@ -56,8 +58,8 @@ class Cohort(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cohorts")
     course = models.ForeignKey("microlearn_courses.CoursePage", on_delete=models.PROTECT, related_name="cohorts")
     name = models.CharField(max_length=200)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[validate_date_in_range])
+    end_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     trainers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="trained_cohorts")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -7,7 +7,8 @@ course at once. ``cohort_add_participant`` adds the readable rule: an enrolment 
 that is still running is refused; one in a cohort that has ended moves to the new cohort.
 
 **Nudges** are rate-limited: a participant gets at most one nudge per ``NUDGE_PARTICIPANT_INTERVAL``
-whoever sends it, and a sender at most ``NUDGE_SENDER_HOURLY_LIMIT`` nudges an hour. Each email
+whoever sends it, and a sender at most ``NUDGE_SENDER_HOURLY_LIMIT`` nudges an hour, however many
+requests run at once (the enrolments and the sender are row-locked before counting). Each email
 is rendered and logged (``NudgeLog``) in the trainer's request, then delivered by the task
 worker (``nudge_email_deliver``); only participants the cohort report flags as at risk are nudged.
 """
@@ -18,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -76,47 +78,55 @@ def nudge_send(*, cohort: Cohort, sender, enrolment_ids: list[int], note: str = 
     rows = cohort_report(cohort=cohort, now=now, enrolment_ids=wanted).rows
     if not rows:
         raise CohortError("None of the selected people is a participant of this cohort.")
-    recent = set(
-        NudgeLog.objects.filter(
-            enrolment_id__in=[r.enrolment_id for r in rows], sent_at__gt=now - NUDGE_PARTICIPANT_INTERVAL
-        ).values_list("enrolment_id", flat=True)
-    )
-    quota = (
-        NUDGE_SENDER_HOURLY_LIMIT
-        - NudgeLog.objects.filter(sent_by=sender, sent_at__gt=now - dt.timedelta(hours=1)).count()
-    )
     site_url = conf.base_url()
     result = NudgeResult()
-    logs = []
-    for row in sorted(rows, key=lambda r: r.sort_name):
-        if not row.at_risk:
-            result.skipped.append(f"{row.name}: not at risk")
-        elif not row.email:
-            result.skipped.append(f"{row.name}: no email address")
-        elif row.enrolment_id in recent:
-            result.skipped.append(f"{row.name}: already nudged in the last 24 hours")
-        elif len(logs) >= quota:
-            result.skipped.append(f"{row.name}: you have reached {NUDGE_SENDER_HOURLY_LIMIT} nudges this hour")
-        else:
-            context = {"row": row, "cohort": cohort, "sender": sender, "note": note, "site_url": site_url}
-            subject = render_to_string("microlearn_lms/email/nudge_subject.txt", context).strip()
-            body = render_to_string("microlearn_lms/email/nudge_body.txt", context)
-            logs.append(
-                NudgeLog(
-                    cohort=cohort,
-                    enrolment_id=row.enrolment_id,
-                    sent_by=sender,
-                    sent_at=now,
-                    recipient=row.email,
-                    subject=subject[:200],
-                    body=body,
-                    note=note,
-                    reasons=row.reasons,
+    with transaction.atomic():
+        # The limits hold under concurrent requests: the selected enrolments and the sender are
+        # locked (in pk order, no deadlock) before the recent nudges are counted, so a second
+        # request for the same participant waits here and then sees the first one's row.
+        locked = [r.enrolment_id for r in rows if r.at_risk and r.email]
+        list(Enrolment.objects.select_for_update().filter(pk__in=locked).order_by("pk").values_list("pk", flat=True))
+        if sender is not None and locked:
+            user_model = get_user_model()
+            list(user_model.objects.select_for_update().filter(pk=sender.pk).values_list("pk", flat=True))
+        recent = set(
+            NudgeLog.objects.filter(
+                enrolment_id__in=[r.enrolment_id for r in rows], sent_at__gt=now - NUDGE_PARTICIPANT_INTERVAL
+            ).values_list("enrolment_id", flat=True)
+        )
+        quota = (
+            NUDGE_SENDER_HOURLY_LIMIT
+            - NudgeLog.objects.filter(sent_by=sender, sent_at__gt=now - dt.timedelta(hours=1)).count()
+        )
+        logs = []
+        for row in sorted(rows, key=lambda r: r.sort_name):
+            if not row.at_risk:
+                result.skipped.append(f"{row.name}: not at risk")
+            elif not row.email:
+                result.skipped.append(f"{row.name}: no email address")
+            elif row.enrolment_id in recent:
+                result.skipped.append(f"{row.name}: already nudged in the last 24 hours")
+            elif len(logs) >= quota:
+                result.skipped.append(f"{row.name}: you have reached {NUDGE_SENDER_HOURLY_LIMIT} nudges this hour")
+            else:
+                context = {"row": row, "cohort": cohort, "sender": sender, "note": note, "site_url": site_url}
+                subject = render_to_string("microlearn_lms/email/nudge_subject.txt", context).strip()
+                body = render_to_string("microlearn_lms/email/nudge_body.txt", context)
+                logs.append(
+                    NudgeLog(
+                        cohort=cohort,
+                        enrolment_id=row.enrolment_id,
+                        sent_by=sender,
+                        sent_at=now,
+                        recipient=row.email,
+                        subject=subject[:200],
+                        body=body,
+                        note=note,
+                        reasons=row.reasons,
+                    )
                 )
-            )
-            result.sent.append(row.name)
-    if logs:
-        with transaction.atomic():
+                result.sent.append(row.name)
+        if logs:
             created = NudgeLog.objects.bulk_create(logs)
             for nudge_id in (log.pk for log in created):
                 enqueue_on_commit(nudge_email_send, nudge_id=nudge_id)

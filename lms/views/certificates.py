@@ -1,12 +1,12 @@
 """Certificate pages: the /learn/ section, downloads, and the public verification page."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from .. import ratelimit
 from ..certificates.links import linkedin_url, verification_url
 from ..conf import conf
 from ..models import CertificateSettings, CertificateStatus
@@ -45,23 +45,10 @@ def download(request, uuid):
     return response
 
 
-def _client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it
-    # (configure the proxy to set REMOTE_ADDR, e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def throttled(request) -> bool:
-    """Fixed-window limit per client address, kept in Django's cache."""
+    """Fixed-window limit per client address (``lms.ratelimit``: proxies, every cache backend)."""
     limit, window = conf.CERTIFICATE_VERIFY_RATE
-    key = f"microlearn_lms:cert-verify:{_client_address(request)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
+    return not ratelimit.hit("cert-verify", ratelimit.client_ip(request), limit=limit, window=window)
 
 
 def _too_many(request):

@@ -197,3 +197,49 @@ def test_streak_examples():
     assert weeks.streak(current_week=8, counts_by_week={**counts, 8: 3}, targets_by_week=targets) == 1
     # No challenge open yet: no target, no streak.
     assert weeks.streak(current_week=1, counts_by_week={1: 9}, targets_by_week={2: 1}) == 0
+
+
+# --- Extreme dates: nothing overflows (found: week_bounds raised OverflowError for 9999-12-20) ---
+
+any_dates = st.dates(min_value=dt.date.min, max_value=dt.date.max)
+any_weeks = st.integers(min_value=-(10**7), max_value=10**7)
+
+
+@given(start=any_dates, week=any_weeks)
+@example(start=dt.date(9999, 12, 20), week=1)
+@example(start=dt.date(9999, 12, 20), week=2)
+@example(start=dt.date.min, week=-5)
+def test_week_bounds_never_overflow_and_stay_in_order(start, week):
+    first, last = weeks.week_bounds(start, week)
+    assert dt.date.min <= first <= last <= dt.date.max
+    if dt.date.min.toordinal() + 6 <= start.toordinal() + 7 * (week - 1) <= dt.date.max.toordinal() - 6:
+        assert (first - start).days == 7 * (week - 1) and (last - first).days == 6  # exact when in range
+
+
+@given(start=any_dates, day=any_dates)
+def test_week_of_is_defined_for_any_pair_of_dates(start, day):
+    week = weeks.week_of(start, day)
+    assert week == 0 if day < start else week >= 1
+    if week >= 1:
+        first, last = weeks.week_bounds(start, week)
+        assert first <= day <= last
+
+
+@given(start=any_dates, days=st.integers(min_value=-(10**7), max_value=10**7))
+def test_add_days_clamps_to_the_calendar(start, days):
+    result = weeks.add_days(start, days)
+    assert dt.date.min <= result <= dt.date.max
+    try:
+        assert result == start + dt.timedelta(days=days)
+    except OverflowError:
+        assert result in (dt.date.min, dt.date.max)
+
+
+@given(
+    current=st.integers(min_value=-5, max_value=3000),
+    counts=st.dictionaries(st.integers(1, 3000), st.integers(0, 50), max_size=30),
+    targets=st.dictionaries(st.integers(1, 52), st.integers(1, 50), max_size=10),
+)
+def test_streak_is_bounded_by_the_current_week(current, counts, targets):
+    result = weeks.streak(current_week=current, counts_by_week=counts, targets_by_week=targets)
+    assert 0 <= result <= max(current, 0)
