@@ -139,7 +139,13 @@ def test_the_wheel_installs_into_a_fresh_host_site_and_serves_the_demo(tmp_path,
     assert expected - shipped == set()  # templates, static files, migrations, the demo and its media
     assert not {name for name in shipped if name.startswith(("tests/", "config/", "bench/"))}
 
+    # A plugin wheel left in the wheelhouse by an earlier run has the same name and older metadata:
+    # pip would take its dependencies instead of this wheel's, so the fill would miss new ones.
+    for stale in Path(WHEELHOUSE).glob("wagtail_microlearn-*.whl"):
+        stale.unlink()
     offline_or_fill(pip, ["install", "--no-compile", wheel], ["wheel", "-w", WHEELHOUSE, wheel], tmp_path, env)
+    for built in Path(WHEELHOUSE).glob("wagtail_microlearn-*.whl"):
+        built.unlink()
 
     # The host site, outside the checkout, configured as the README says.
     site = tmp_path / "site"

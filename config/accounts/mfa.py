@@ -47,7 +47,7 @@ def mfa_required() -> bool:
 
 def sees_personal_data(user) -> bool:
     """Staff, Wagtail admin users and trainers: the roles ``MFA_REQUIRED`` applies to."""
-    from lms.selectors.cohorts import is_trainer
+    from lms.roles import is_trainer
 
     if not user.is_authenticated:
         return False

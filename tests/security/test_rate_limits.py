@@ -58,7 +58,7 @@ def reset(client, email, ip="203.0.113.5"):
 
 
 def test_verification_window_ends_on_time_despite_blocked_requests(client, settings, backend, monkeypatch):
-    settings.CERTIFICATE_VERIFY_RATE = (3, 60)
+    settings.MICROLEARN_CERTIFICATE_VERIFY_RATE = (3, 60)
     clock = Clock(monkeypatch)
     assert [verify(client).status_code for _ in range(3)] == [200] * 3
     for _ in range(5):  # blocked requests all through the window...
@@ -140,7 +140,7 @@ def test_client_ip_header_is_a_setting(settings):
 
 def test_visitors_behind_the_proxy_get_their_own_verification_bucket(client, settings):
     settings.MICROLEARN_TRUSTED_PROXIES = 1
-    settings.CERTIFICATE_VERIFY_RATE = (2, 60)
+    settings.MICROLEARN_CERTIFICATE_VERIFY_RATE = (2, 60)
     proxy = "10.0.0.2"
     for _ in range(2):
         assert verify(client, ip=proxy, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
