@@ -304,7 +304,8 @@ def test_completion_locks_the_enrolment_row(mini_programme, modules, django_asse
     with CaptureQueriesContext(connection) as ctx:
         services.module_confirm_read(enrolment=enrolment, module=second)
     if connection.vendor == "postgresql":
-        assert any('FOR UPDATE OF "lms_enrolment"' in q["sql"] for q in ctx.captured_queries)
+        locked = f'FOR UPDATE OF "{Enrolment._meta.db_table}"'
+        assert any(locked in q["sql"] for q in ctx.captured_queries)
     attempt = services.quiz_attempt_start(enrolment=enrolment, module=first)
     services.quiz_attempt_submit(attempt=attempt, answers=right_answers(attempt, first))
     enrolment.refresh_from_db()
