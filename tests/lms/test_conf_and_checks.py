@@ -142,3 +142,20 @@ def test_a_host_adds_and_removes_learn_sections(rf):
     names = [s["name"] for s in sections]
     assert names[0] == "badges" and sections[0]["count"] == 3
     assert "cohort" not in names and "certificates" not in names and "courses" in names
+
+
+def test_certificate_storage_alias_is_the_setting(settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from lms.certificates.storage import certificate_storage
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private_pdfs": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    settings.MICROLEARN_CERTIFICATE_STORAGE = "private_pdfs"
+    name = certificate_storage.save("probe.pdf", ContentFile(b"%PDF"))
+    assert (tmp_path / name).read_bytes() == b"%PDF"  # written where the named alias points
+    assert checks.check_certificate_storage() == []
+    settings.MICROLEARN_CERTIFICATE_STORAGE = "nowhere"
+    assert ids(checks.check_certificate_storage()) == ["microlearn.E002"]
