@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import certificates, challenges, learning, participant, trainer
+from .views import account, certificates, challenges, learning, participant, trainer
 
 app_name = "microlearn_lms"
 
 urlpatterns = [
     path("learn/", participant.learn_home, name="learn"),
+    path("learn/account/", account.account_page, name="account"),
     path("learn/courses/<int:course_id>/enrol/", learning.enrol, name="enrol"),
     path("learn/modules/<int:module_id>/confirm/", learning.module_confirm, name="module_confirm"),
     path("learn/modules/<int:module_id>/quiz/", learning.quiz_start, name="quiz_start"),
