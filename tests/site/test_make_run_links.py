@@ -6,6 +6,7 @@ The Makefile exports ``WAGTAILADMIN_BASE_URL=http://HOST:PORT`` to ``load_demo``
 page URLs all agree.
 """
 
+import io
 import os
 import subprocess
 from pathlib import Path
@@ -54,7 +55,7 @@ def test_an_explicit_base_url_wins(tmp_path):
 @pytest.mark.django_db
 def test_load_demo_aligns_the_default_site(settings, tmp_path):
     settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8203"
-    call_command("load_demo", "--no-accounts", stdout=open(os.devnull, "w"))
+    call_command("load_demo", "--no-accounts", stdout=io.StringIO())
     site = Site.objects.get(is_default_site=True)
     assert (site.hostname, site.port) == ("127.0.0.1", 8203)
     assert site.root_url == "http://127.0.0.1:8203"
