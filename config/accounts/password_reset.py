@@ -32,7 +32,11 @@ def send_reset_emails(*, user_ids: list[int], domain: str, site_name: str, use_h
     form = PasswordResetForm()
     sent = 0
     email_field = get_user_model().get_email_field_name()
+    from lms.selectors.sso import password_login_allowed
+
     for user in get_user_model()._default_manager.filter(pk__in=user_ids, is_active=True):
+        if not password_login_allowed(user):  # switched to single sign-on since the request
+            continue
         context = {
             "email": getattr(user, email_field),
             "domain": domain,
@@ -54,6 +58,12 @@ def send_reset_emails(*, user_ids: list[int], domain: str, site_name: str, use_h
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
+    def get_users(self, email):
+        """Not those who must sign in with single sign-on (docs/sso.md): a reset would not help."""
+        from lms.selectors.sso import password_login_allowed
+
+        return (user for user in super().get_users(email) if password_login_allowed(user))
+
     def save(self, *, domain_override=None, use_https=False, request=None, **kwargs):
         from .tasks import password_reset_email_send
 

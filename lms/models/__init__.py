@@ -4,6 +4,7 @@ from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, 
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
+from .sso import OrganisationSso, SsoIdentity
 from .worker import ClaimedTaskResult, WorkerHeartbeat
 
 __all__ = [
@@ -26,8 +27,10 @@ __all__ = [
     "NudgeLog",
     "Organisation",
     "OrganisationMember",
+    "OrganisationSso",
     "Outcome",
     "QuizAttempt",
     "Setting",
+    "SsoIdentity",
     "WorkerHeartbeat",
 ]

@@ -6,7 +6,7 @@
 // test can be anyone. A test without a browser finishes the login in one request:
 //   GET /interaction/<uid>?sub=...&email=...&given_name=...&family_name=...
 // Every start makes new signing keys, so two providers given the same issuer sign differently
-// (the tests' "bad signature" case). Prints "ready <issuer>" once it listens.
+// (the tests' "bad signature" case); so does "wrong_jwks": true. Prints "ready <issuer>" once it listens.
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider from 'oidc-provider';
 
@@ -17,7 +17,11 @@ const issuer = config.issuer || `http://127.0.0.1:${port}`;
 const accounts = new Map(); // sub -> claims, filled by the login page
 
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-const jwk = { ...(await exportJWK(privateKey)), kid: `k-${Date.now()}`, alg: 'RS256', use: 'sig' };
+const kid = config.kid || `k-${Date.now()}`;
+const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+// "wrong_jwks": publish another key under the same kid, so every ID token's signature fails.
+const other = (await generateKeyPair('RS256', { extractable: true })).publicKey;
+const wrongJwks = { keys: [{ ...(await exportJWK(other)), kid, alg: 'RS256', use: 'sig' }] };
 
 const provider = new Provider(issuer, {
   clients: config.clients || [],
@@ -78,6 +82,11 @@ async function finish(ctx, fields) {
 }
 
 provider.use(async (ctx, next) => {
+  if (config.wrong_jwks && ctx.path === '/jwks') {
+    ctx.type = 'application/jwk-set+json';
+    ctx.body = wrongJwks;
+    return undefined;
+  }
   const match = ctx.path.match(/^\/interaction\/([^/]+)\/?$/);
   if (!match) return next();
   if (ctx.method === 'POST') return finish(ctx, await readForm(ctx.req));
