@@ -56,10 +56,13 @@ def sees_personal_data(user) -> bool:
     return user.is_staff or user.is_superuser or is_trainer(user) or user.has_perm("wagtailadmin.access_admin")
 
 
-def signed_in_with_sso(user) -> bool:
+def signed_in_with_sso(request) -> bool:
+    """The session was logged in by the organisation SSO backend (lms.oidc)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
     from lms.oidc import BACKEND_PATH
 
-    return getattr(user, "backend", None) == BACKEND_PATH
+    return request.session.get(BACKEND_SESSION_KEY) == BACKEND_PATH
 
 
 def mark_second_factor_pending(sender, request, user, **kwargs):
@@ -69,7 +72,7 @@ def mark_second_factor_pending(sender, request, user, **kwargs):
     if request.session.get(DEVICE_ID_SESSION_KEY):  # verified while logging in
         request.session.pop(SESSION_KEY, None)
         return
-    if signed_in_with_sso(user) and not sees_personal_data(user):
+    if signed_in_with_sso(request) and not sees_personal_data(user):
         # The organisation's provider did the sign-in and its own MFA (docs/sso.md): a learner
         # is not asked for the site's code. Staff and trainers still are.
         request.session.pop(SESSION_KEY, None)

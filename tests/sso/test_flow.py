@@ -266,3 +266,42 @@ def test_a_user_in_another_organisation_cannot_be_taken_over(client, acme_sso):
     assert logged_in_user_id(client) != str(outsider.pk)
     assert not SsoIdentity.objects.filter(member__user=outsider).exists()
     assert response.status_code in (302, 409)
+
+
+# --- MFA and lockouts -------------------------------------------------------------------------
+def test_sso_sign_in_does_not_ask_a_learner_for_the_site_code(client, acme_sso):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    member = participant_provision(organisation=acme_sso.organisation, email="otp@acme.test")
+    TOTPDevice.objects.create(user=member.user, name="app", confirmed=True)
+    response = sign_in(client, sub="otp-1", email="otp@acme.test")
+    assert response["Location"] == "/learn/"
+    assert "mfa_pending" not in client.session
+    assert client.get("/learn/").status_code == 200
+
+
+def test_sso_sign_in_still_asks_a_trainer_for_the_site_code(client, acme_sso):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from lms.roles import trainer_permission
+
+    member = participant_provision(organisation=acme_sso.organisation, email="coach@acme.test")
+    member.user.user_permissions.add(trainer_permission())
+    TOTPDevice.objects.create(user=member.user, name="app", confirmed=True)
+    sign_in(client, sub="coach-1", email="coach@acme.test")
+    assert client.session["mfa_pending"] == "verify"
+    assert client.get("/learn/")["Location"].startswith("/accounts/2fa/verify/")
+
+
+def test_refused_sso_callbacks_do_not_lock_out_the_password_form(client, acme_sso, settings):
+    """SSO answers are not password tries: django-axes does not count them (docs/sso.md)."""
+    from axes.models import AccessAttempt
+
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.get("/sso/callback/", {"code": "x", "state": "nope"})
+    assert not AccessAttempt.objects.exists()
+    user = UserFactory(username="pw-user")
+    user.set_password("pw-user-password-1")
+    user.save()
+    response = client.post("/accounts/login/", {"username": "pw-user", "password": "pw-user-password-1"})
+    assert response.status_code == 302
