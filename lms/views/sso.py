@@ -56,7 +56,10 @@ def sso_start(request):
             query = {"login_hint": email}
             if _next_param(request):
                 query["next"] = _next_param(request)
-            return HttpResponseRedirect(f"{url}?{urlencode(query)}")
+            # A page that moves on by itself, not a redirect: the site's CSP (form-action 'self')
+            # would stop a form submission that redirects on to another origin, the provider.
+            context = {"organisation": sso.organisation, "url": f"{url}?{urlencode(query)}"}
+            return render(request, "microlearn_lms/sso/continue.html", context)
         form.add_error(
             "email",
             "No organisation signs in addresses at that domain here. Check the address, or log in with your password.",
