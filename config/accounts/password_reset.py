@@ -4,6 +4,7 @@
   (``PASSWORD_RESET_RATE_PER_EMAIL``), both ``(requests, seconds)``; over either: 429.
 * The email goes through the task worker; links are Django's: single-use (the token depends on
   the password hash and last login) and valid for ``PASSWORD_RESET_TIMEOUT`` seconds.
+* People whose organisation switched password login off get no email (checked in the worker).
 * A known and an unknown address cost the request the same work: one lookup, one task enqueued
   (with no user ids for an unknown address), so the timing does not tell them apart.
 """
@@ -35,7 +36,9 @@ def send_reset_emails(*, user_ids: list[int], domain: str, site_name: str, use_h
     from lms.selectors.sso import password_login_allowed
 
     for user in get_user_model()._default_manager.filter(pk__in=user_ids, is_active=True):
-        if not password_login_allowed(user):  # switched to single sign-on since the request
+        # Not those who must sign in with single sign-on (docs/sso.md): checked here, in the
+        # worker, so the request does the same work for them as for anyone.
+        if not password_login_allowed(user):
             continue
         context = {
             "email": getattr(user, email_field),
@@ -58,12 +61,6 @@ def send_reset_emails(*, user_ids: list[int], domain: str, site_name: str, use_h
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    def get_users(self, email):
-        """Not those who must sign in with single sign-on (docs/sso.md): a reset would not help."""
-        from lms.selectors.sso import password_login_allowed
-
-        return (user for user in super().get_users(email) if password_login_allowed(user))
-
     def save(self, *, domain_override=None, use_https=False, request=None, **kwargs):
         from .tasks import password_reset_email_send
 

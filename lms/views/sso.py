@@ -145,7 +145,7 @@ def sso_callback(request):
         return refused(request, error)
     if user is None or not user.is_active:
         return refused(request, SsoRefused("inactive", "This account cannot sign in.", status=403))
-    next_url = request.session.get("oidc_login_next")
+    next_url = request.session.pop("oidc_login_next", None)
     auth.login(request, user, backend=BACKEND_PATH)
     request.session[SESSION_ORGANISATION] = sso.organisation_id
     return HttpResponseRedirect(next_url or resolve_url("microlearn_lms:learn"))
