@@ -36,9 +36,10 @@ class LearnSection:
     render: Callable[[HttpRequest], dict | None]
 
 
-def sections_for(request) -> list[dict]:
-    sections = [register() for register in hooks.get_hooks(REGISTER_HOOK)]
-    for construct in hooks.get_hooks(CONSTRUCT_HOOK):
+def sections_for(request, *, register_hook: str = REGISTER_HOOK, construct_hook: str = CONSTRUCT_HOOK) -> list[dict]:
+    """The rendered sections of one page (``/learn/`` by default; ``lms.account`` passes its hooks)."""
+    sections = [register() for register in hooks.get_hooks(register_hook)]
+    for construct in hooks.get_hooks(construct_hook):
         construct(request, sections)
     rendered = [{"name": section.name, **result} for section in sections if (result := section.render(request))]
     return sorted(rendered, key=lambda s: s.get("order", 100))

@@ -27,6 +27,10 @@ def send_on_commit(signal: Signal, sender, **payload) -> None:
 # ``certificate_issued``   certificate_id, enrolment_id, user_id, course_id, occurred_at
 # ``certificate_revoked``  certificate_id, enrolment_id, user_id, course_id, reason, occurred_at
 # ``participant_deactivated``  user_id, organisation_id, occurred_at
+# ``participant_reactivated``  user_id, organisation_id, member_id, occurred_at
+# ``participant_erased``       user_id, organisation_id, member_id, occurred_at
 certificate_issued = Signal()
 certificate_revoked = Signal()
 participant_deactivated = Signal()
+participant_reactivated = Signal()
+participant_erased = Signal()

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import certificates, challenges, learning, participant, sso, trainer
+from .views import account, certificates, challenges, learning, participant, sso, trainer
 
 app_name = "microlearn_lms"
 
 urlpatterns = [
     path("learn/", participant.learn_home, name="learn"),
+    path("learn/account/", account.account_page, name="account"),
     path("sso/", sso.sso_start, name="sso-start"),
     path("sso/callback/", sso.sso_callback, name="sso-callback"),
     path("sso/<slug:slug>/login/", sso.sso_login, name="sso-login"),

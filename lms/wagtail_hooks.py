@@ -5,6 +5,7 @@ from functools import partial
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
+from .account import REGISTER_HOOK as ACCOUNT_HOOK
 from .admin.certificates import CertificatePermissionPolicy, CertificateViewSet
 from .admin.certificates import register_log_actions as register_certificate_log_actions
 from .admin.cohorts import CohortsGroup, admin_urls
@@ -12,6 +13,7 @@ from .admin.learning import learning_viewset_group
 from .dashboard import REGISTER_HOOK, LearnSection
 from .models import Certificate
 from .views import learning
+from .views.account import profile_section
 from .views.certificates import certificates_section
 from .views.challenges import dashboard_section
 from .views.my_cohort import cohort_section
@@ -38,6 +40,9 @@ for name, render in (
     ("challenges", dashboard_section),
 ):
     hooks.register(REGISTER_HOOK, partial(LearnSection, name, render))
+
+# --- /learn/account/ sections (lms/account.py): same pattern, own hooks --------------------------
+hooks.register(ACCOUNT_HOOK, partial(LearnSection, "profile", profile_section))
 
 
 @hooks.register("register_admin_viewset")

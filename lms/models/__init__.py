@@ -2,6 +2,7 @@ from .certificate import Certificate, CertificateSerialCounter, CertificateSetti
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
+from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
 from .sso import OrganisationSso, SsoIdentity
@@ -29,6 +30,7 @@ __all__ = [
     "OrganisationMember",
     "OrganisationSso",
     "Outcome",
+    "ParticipantPreferences",
     "QuizAttempt",
     "Setting",
     "SsoIdentity",

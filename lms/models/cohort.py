@@ -22,9 +22,18 @@ class Organisation(models.Model):
 
 
 class OrganisationMember(models.Model):
-    """A user's membership of a client organisation, with the HR system's employee number.
+    """An organisation's record of a person, separate from the login account (docs/privacy.md).
 
-    ``external_id`` is unique per organisation when set. ``deactivated_at`` marks a leaver.
+    The record holds what the organisation's HR system or directory knows: ``external_id``,
+    the SCIM ``user_name``, names, work ``email``, ``employee_number``, ``department`` and
+    ``manager``. The HR API and SCIM read and write only these fields. ``user`` is the login
+    account the record is attached to. ``owns_account`` is true when this organisation
+    provisioned the account and is its only owner: only then do its changes reach the
+    account's email and names, and its deactivation or erasure reach the account
+    (``lms.services.participants``).
+
+    Lifecycle: active → deactivated (``deactivated_at``) → reactivated (rehire, cleared) → erased
+    (``erased_at``, final; the fields are blanked and the API answers 410 Gone).
     """
 
     wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
@@ -33,9 +42,20 @@ class OrganisationMember(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     external_id = models.CharField(max_length=100, blank=True)
+    user_name = models.CharField(max_length=255, blank=True, help_text="The directory's user name (SCIM userName).")
+    email = models.EmailField(max_length=254, blank=True, help_text="The work email the organisation knows.")
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    employee_number = models.CharField(max_length=100, blank=True)
+    department = models.CharField(max_length=200, blank=True)
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    owns_account = models.BooleanField(
+        default=False, help_text="This organisation provisioned the login account and is its only owner."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -45,10 +65,20 @@ class OrganisationMember(models.Model):
                 condition=~models.Q(external_id=""),
                 name="ml_member_unique_external_id",
             ),
+            models.UniqueConstraint(
+                fields=["organisation", "user_name"],
+                condition=~models.Q(user_name=""),
+                name="ml_member_unique_user_name",
+            ),
         ]
+        indexes = [models.Index(fields=["organisation", "email"], name="ml_member_org_email")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation}"
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None and self.erased_at is None
 
 
 class Cohort(models.Model):

@@ -34,8 +34,20 @@ from ..models import (
 MAX_STATS_WEEKS = 52
 
 
+def memberships_for_user(*, user) -> QuerySet[OrganisationMember]:
+    """The person's own records in client organisations (their account page), erased ones left out."""
+    return (
+        OrganisationMember.objects.filter(user=user, erased_at__isnull=True)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
 def participants_for_organisation(*, organisation: Organisation) -> QuerySet[OrganisationMember]:
-    return OrganisationMember.objects.filter(organisation=organisation).select_related("user", "organisation")
+    """The organisation's records of people, erased ones included (the API answers them 410 Gone)."""
+    return OrganisationMember.objects.filter(organisation=organisation).select_related(
+        "user", "organisation", "manager"
+    )
 
 
 def cohorts_for_organisation(*, organisation: Organisation) -> QuerySet[Cohort]:

@@ -2,15 +2,16 @@
 
 ``sso_member_sign_in`` is called once the provider's ID token has been checked (lms/oidc.py). It
 finds the member by the provider's ``sub`` (so a changed email still finds the same person),
-else links the organisation's active member with that email who has no SSO identity yet (one
-provisioned by the HR API or a CSV import), else creates the person just in time with
+else links the organisation's active member with that work email (the member record's, or
+the account's when the record has none) who has no SSO identity yet (one provisioned by the HR
+API, SCIM or a CSV import), else creates the person just in time with
 ``participant_provision``. Every refusal is an ``SsoRefused`` whose message is safe to show.
 """
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import OrganisationMember, OrganisationSso, SsoIdentity
@@ -41,7 +42,7 @@ def _check_email(sso: OrganisationSso, email: str) -> None:
 
 
 def _check_active(member: OrganisationMember) -> None:
-    if member.deactivated_at is not None or not member.user.is_active:
+    if member.deactivated_at is not None or member.erased_at is not None or not member.user.is_active:
         raise SsoRefused(
             "deactivated",
             f"Your access through {member.organisation.name} has been switched off. "
@@ -77,7 +78,8 @@ def sso_member_sign_in(*, sso: OrganisationSso, claims: dict) -> OrganisationMem
 def _first_sign_in(*, sso: OrganisationSso, subject: str, email: str, claims: dict) -> SsoIdentity:
     organisation = sso.organisation
     existing = (
-        OrganisationMember.objects.filter(organisation=organisation, user__email__iexact=email, sso_identity=None)
+        OrganisationMember.objects.filter(organisation=organisation, sso_identity=None, erased_at=None)
+        .filter(Q(email__iexact=email) | Q(email="", user__email__iexact=email))
         .select_related("user", "organisation")
         .order_by(F("deactivated_at").asc(nulls_first=True), "pk")
         .first()
@@ -110,3 +112,9 @@ def _first_sign_in(*, sso: OrganisationSso, subject: str, email: str, claims: di
         if identity is None:
             raise SsoRefused("conflict", "This account is already linked to another sign-in.", status=409) from None
         return identity
+
+
+def sso_identity_forget(sender=None, *, member_id: int, **kwargs) -> None:
+    """``participant_erased`` receiver: the provider's ``sub`` is personal data; an erased member
+    has no SSO identity left (a later sign-in with that ``sub`` starts afresh)."""
+    SsoIdentity.objects.filter(member_id=member_id).delete()

@@ -305,3 +305,19 @@ def test_refused_sso_callbacks_do_not_lock_out_the_password_form(client, acme_ss
     user.save()
     response = client.post("/accounts/login/", {"username": "pw-user", "password": "pw-user-password-1"})
     assert response.status_code == 302
+
+
+def test_member_found_by_the_records_work_email_and_erasure_forgets_the_identity(
+    client, acme_sso, django_capture_on_commit_callbacks
+):
+    from lms.services.participants import participant_erase
+
+    member = participant_provision(organisation=acme_sso.organisation, email="rec@acme.test")
+    member.user.email = "private@home.test"  # the account's address is the person's own
+    member.user.save()
+    assert sign_in(client, sub="rec-1", email="rec@acme.test").status_code == 302
+    assert logged_in_user_id(client) == str(member.user.pk)
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        participant_erase(member=member)
+    assert not SsoIdentity.objects.exists()
