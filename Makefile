@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # pytest-xdist processes: "auto" is one per CPU; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install sysdeps-pdf sysdeps-browser migrate demo lint format bench worker clean help
+.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node migrate demo lint format bench worker clean help
 
 help:
 	@echo "make run     install, migrate, load the demo programme and accounts, serve on http://$(HOST):$(PORT)"
@@ -35,6 +35,10 @@ sysdeps-pdf:
 sysdeps-browser:
 	@bash scripts/sysdeps.sh browser
 
+# Node.js for the SSO tests' OpenID provider (tests/sso/provider; its npm packages install at test time).
+sysdeps-node:
+	@bash scripts/sysdeps.sh node
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -49,7 +53,7 @@ run: install sysdeps-pdf demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin at /admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install sysdeps-pdf sysdeps-browser
+test: install sysdeps-pdf sysdeps-browser sysdeps-node
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install

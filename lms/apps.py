@@ -10,3 +10,7 @@ class LmsConfig(AppConfig):
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
         from .certificates import receivers  # noqa: F401  (connects the certificate receivers)
+        from .events import participant_erased
+        from .services.sso import sso_identity_forget
+
+        participant_erased.connect(sso_identity_forget, dispatch_uid="microlearn_sso_identity_forget")

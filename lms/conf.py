@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BACKOFF_SECONDS": 30,  # first retry delay, doubled at each attempt
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_ALLOW_LOOPBACK": False,  # tests only: accept http:// and loopback targets
+    # --- Single sign-on (docs/sso.md) ---
+    "SSO_HTTP_TIMEOUT": 10,  # seconds for each call to an organisation's OpenID provider
+    "SSO_DISCOVERY_CACHE_SECONDS": 3600,  # how long a provider's discovery document is reused
     # --- Security (docs/security.md, docs/deploy.md) ---
     # The request header carrying the client address when proxies sit in front (a META key), and
     # how many trusted proxies append to it. With 0 (the default) the header is ignored.

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, trainer
+from .views import account, certificates, challenges, learning, participant, sso, trainer
 
 app_name = "microlearn_lms"
 
 urlpatterns = [
     path("learn/", participant.learn_home, name="learn"),
     path("learn/account/", account.account_page, name="account"),
+    path("sso/", sso.sso_start, name="sso-start"),
+    path("sso/callback/", sso.sso_callback, name="sso-callback"),
+    path("sso/<slug:slug>/login/", sso.sso_login, name="sso-login"),
     path("learn/courses/<int:course_id>/enrol/", learning.enrol, name="enrol"),
     path("learn/modules/<int:module_id>/confirm/", learning.module_confirm, name="module_confirm"),
     path("learn/modules/<int:module_id>/quiz/", learning.quiz_start, name="quiz_start"),

@@ -80,6 +80,7 @@ def build_world():
         "cohort_id": cohort_a.pk,
         "enrolment_id": enrolment.pk,
         "entry": log.uuid,
+        "slug": cohort_a.organisation.slug,  # no single sign-on configured: 404 for everyone
     }
     return users, values
 

@@ -3,8 +3,9 @@
 #   pdf:     Pango and HarfBuzz for WeasyPrint, the DejaVu fonts, and poppler-utils (pdftoppm:
 #            the certificate tests render PDF pages to images to decode the QR code).
 #   browser: Debian's Chromium for the Playwright browser tests (never a downloaded browser).
+#   node:    Node.js 20.19+ and npm for the SSO tests' OpenID provider (tests/sso/provider, npm ci at test time).
 set -euo pipefail
-what=${1:?usage: sysdeps.sh pdf|browser}
+what=${1:?usage: sysdeps.sh pdf|browser|node}
 
 case "$what" in
   pdf)
@@ -23,6 +24,13 @@ case "$what" in
   browser)
     packages="chromium"
     have() { [ -x /usr/bin/chromium ]; }
+    ;;
+  node)
+    packages="nodejs npm"
+    have() {
+      command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 \
+        && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
+    }
     ;;
   *) echo "unknown group: $what" >&2; exit 2 ;;
 esac

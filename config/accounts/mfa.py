@@ -7,6 +7,8 @@
   Wagtail admin users and trainers (``lms.selectors.cohorts.is_trainer``). Without a device they
   go to the enrolment page after the password, and nowhere else.
 * Recovery codes (``StaticDevice``, ``MFA_RECOVERY_CODES`` of them) are single-use and shown once.
+* A learner who signs in with their organisation's single sign-on is not asked for a code:
+  the organisation's provider does MFA (docs/sso.md). Staff and trainers still are.
 * Wrong codes slow down: django-otp's throttling doubles the wait after each failure per device.
 
 The login marks the session (``SESSION_KEY``), so the check on each request reads the session and
@@ -54,11 +56,25 @@ def sees_personal_data(user) -> bool:
     return user.is_staff or user.is_superuser or is_trainer(user) or user.has_perm("wagtailadmin.access_admin")
 
 
+def signed_in_with_sso(request) -> bool:
+    """The session was logged in by the organisation SSO backend (lms.oidc)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    from lms.oidc import BACKEND_PATH
+
+    return request.session.get(BACKEND_SESSION_KEY) == BACKEND_PATH
+
+
 def mark_second_factor_pending(sender, request, user, **kwargs):
     """``user_logged_in`` receiver: what the session still owes after the password."""
     if request is None or not hasattr(request, "session"):
         return
     if request.session.get(DEVICE_ID_SESSION_KEY):  # verified while logging in
+        request.session.pop(SESSION_KEY, None)
+        return
+    if signed_in_with_sso(request) and not sees_personal_data(user):
+        # The organisation's provider did the sign-in and its own MFA (docs/sso.md): a learner
+        # is not asked for the site's code. Staff and trainers still are.
         request.session.pop(SESSION_KEY, None)
         return
     if user_has_device(user):

@@ -4,6 +4,7 @@
   (``PASSWORD_RESET_RATE_PER_EMAIL``), both ``(requests, seconds)``; over either: 429.
 * The email goes through the task worker; links are Django's: single-use (the token depends on
   the password hash and last login) and valid for ``PASSWORD_RESET_TIMEOUT`` seconds.
+* People whose organisation switched password login off get no email (checked in the worker).
 * A known and an unknown address cost the request the same work: one lookup, one task enqueued
   (with no user ids for an unknown address), so the timing does not tell them apart.
 """
@@ -32,7 +33,13 @@ def send_reset_emails(*, user_ids: list[int], domain: str, site_name: str, use_h
     form = PasswordResetForm()
     sent = 0
     email_field = get_user_model().get_email_field_name()
+    from lms.selectors.sso import password_login_allowed
+
     for user in get_user_model()._default_manager.filter(pk__in=user_ids, is_active=True):
+        # Not those who must sign in with single sign-on (docs/sso.md): checked here, in the
+        # worker, so the request does the same work for them as for anyone.
+        if not password_login_allowed(user):
+            continue
         context = {
             "email": getattr(user, email_field),
             "domain": domain,

@@ -175,6 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "config.accounts.backends.AxesBackend",  # lockouts first (docs/security.md)
     "django.contrib.auth.backends.ModelBackend",
+    "lms.oidc.OrganisationOIDCBackend",  # single sign-on per organisation (docs/sso.md)
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "microlearn_lms:learn"

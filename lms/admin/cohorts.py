@@ -21,6 +21,7 @@ from wagtail.admin.widgets.button import Button
 from ..models import Cohort, CohortImport, ImportStatus, Organisation
 from ..roles import trainer_candidates
 from ..services.csv_import import MAX_BYTES, MAX_ROWS, CsvImportError, csv_import_confirm, csv_import_preview
+from .sso import OrganisationSsoViewSet
 
 
 class OrganisationViewSet(ModelViewSet):
@@ -86,7 +87,7 @@ class CohortsGroup(ModelViewSetGroup):
     menu_label = "Cohorts"
     menu_icon = "group"
     menu_order = 300
-    items = (OrganisationViewSet("organisations"), CohortViewSet("cohorts"))
+    items = (OrganisationViewSet("organisations"), OrganisationSsoViewSet("organisation-sso"), CohortViewSet("cohorts"))
 
 
 class UploadForm(forms.Form):

@@ -5,6 +5,7 @@ from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
+from .sso import OrganisationSso, SsoIdentity
 from .worker import ClaimedTaskResult, WorkerHeartbeat
 
 __all__ = [
@@ -27,9 +28,11 @@ __all__ = [
     "NudgeLog",
     "Organisation",
     "OrganisationMember",
+    "OrganisationSso",
     "Outcome",
     "ParticipantPreferences",
     "QuizAttempt",
     "Setting",
+    "SsoIdentity",
     "WorkerHeartbeat",
 ]
