@@ -287,6 +287,7 @@ def _import_row(cohort: Cohort, row: dict) -> str:
                 first_name=row["first_name"],
                 last_name=row["last_name"],
                 external_id=row["external_id"],
+                send_welcome=True,  # the invitation: how to sign in (SSO or a set-password link)
             )
         except ParticipantError as exc:
             raise CohortError(str(exc)) from None

@@ -151,17 +151,40 @@ def set_password_url(user) -> str:
     return conf.base_url() + path
 
 
+def _sso_login_url(organisation: Organisation) -> str | None:
+    """The organisation's single sign-on start page, when it signs people in that way."""
+    sso = getattr(organisation, "sso", None)  # no row: RelatedObjectDoesNotExist is an AttributeError
+    if sso is None or not sso.enabled:
+        return None
+    return conf.base_url() + reverse("microlearn_lms:sso-login", kwargs={"slug": organisation.slug})
+
+
 def send_welcome_email(*, member: OrganisationMember) -> None:
-    """Email a provisioned participant a one-time set-password link (run by the task worker;
-    a re-run sends a fresh link, the earlier one still works once)."""
+    """Email a provisioned participant how to sign in (run by the task worker).
+
+    With the organisation's single sign-on: its sign-in link (and, while password login is
+    allowed, a set-password link too). Without: a one-time set-password link and the username;
+    a re-run sends a fresh link, the earlier one still works once."""
     user = member.user
-    body = (
-        f"Hello {member.first_name or user.first_name or user.username},\n\n"
-        f"{member.organisation.name} has enrolled you on {conf.site_name()}.\n"
-        f"Choose your password here (the link works once):\n\n{set_password_url(user)}\n\n"
-        f"Your username is {user.username}.\n"
-    )
-    send_mail(f"Welcome to {conf.site_name()}", body, None, [user.email])
+    organisation = member.organisation
+    sso_url = _sso_login_url(organisation)
+    lines = [
+        f"Hello {member.first_name or user.first_name or user.username},",
+        "",
+        f"{organisation.name} has enrolled you on {conf.site_name()}.",
+    ]
+    if sso_url:
+        lines += ["Sign in with your work account here:", "", sso_url, ""]
+    if not sso_url or organisation.sso.password_login:
+        intro = "Or choose a password here" if sso_url else "Choose your password here"
+        lines += [
+            f"{intro} (the link works once):",
+            "",
+            set_password_url(user),
+            "",
+            f"Your username is {user.username}.",
+        ]
+    send_mail(f"Welcome to {conf.site_name()}", "\n".join(lines) + "\n", None, [user.email])
 
 
 @task()

@@ -194,3 +194,33 @@ def test_admin_viewsets_list_and_search(admin_client, cohort):
     assert (
         edit.status_code == 200 and reverse("microlearn_lms_cohort_import", args=[cohort.pk]) in edit.content.decode()
     )
+
+
+def test_new_people_get_an_invitation_and_sso_organisations_send_their_sign_in_link(
+    cohort, django_capture_on_commit_callbacks, mailoutbox
+):
+    from lms.models.sso import OrganisationSso
+
+    confirm(run(cohort, GOOD), django_capture_on_commit_callbacks)
+    assert sorted(m.to[0] for m in mailoutbox) == ["ann@example.com", "bob@example.com", "zoe@example.com"]
+    body = mailoutbox[0].body
+    assert "Choose your password here" in body and "/accounts/reset/" in body and "sso" not in body
+    # Re-running imports nobody new, so nobody is invited twice.
+    mailoutbox.clear()
+    confirm(run(cohort, GOOD), django_capture_on_commit_callbacks)
+    assert mailoutbox == []
+    # An organisation with single sign-on (and password login off) sends only its sign-in link.
+    OrganisationSso.objects.create(
+        organisation=cohort.organisation,
+        issuer="https://idp.example.com",
+        client_id="lms",
+        client_secret="s3cret",
+        allowed_domains="example.com",
+        password_login=False,
+    )
+    confirm(
+        run(cohort, "email,first name,last name,external id\nnew@example.com,New,Person,E010\n"),
+        django_capture_on_commit_callbacks,
+    )
+    (invite,) = mailoutbox
+    assert f"/sso/{cohort.organisation.slug}/login/" in invite.body and "/accounts/reset/" not in invite.body
