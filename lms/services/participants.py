@@ -110,10 +110,10 @@ def _check_unique(organisation: Organisation, values: dict, *, exclude_pk=None) 
     records = _own_records(organisation, exclude_pk)
     if values.get("external_id") and records.filter(external_id=values["external_id"]).exists():
         raise ParticipantConflict("A participant with this external_id already exists.", field="external_id")
-    if values.get("user_name") and records.filter(user_name__iexact=values["user_name"]).exists():
-        raise ParticipantConflict("A participant with this user_name already exists.", field="user_name")
     if values.get("email") and records.filter(email__iexact=values["email"]).exists():
         raise ParticipantConflict("A participant of your organisation already has this email.", field="email")
+    if values.get("user_name") and records.filter(user_name__iexact=values["user_name"]).exists():
+        raise ParticipantConflict("A participant with this user_name already exists.", field="user_name")
 
 
 def _check_manager(organisation: Organisation, manager, member=None) -> None:
