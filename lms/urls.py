@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, trainer
+from .views import account, certificates, challenges, learning, participant, practice, trainer
 
 app_name = "microlearn_lms"
 
@@ -31,4 +31,6 @@ urlpatterns = [
         name="challenge_follow_up_done",
     ),
     path("learn/challenges/entries/<uuid:entry>/outcome/", challenges.entry_outcome, name="challenge_entry_outcome"),
+    path("learn/check-ins/<str:token>/", practice.checkin_answer, name="checkin_answer"),
+    path("learn/boosters/answer/", practice.booster_answer, name="booster_answer"),
 ]
