@@ -53,7 +53,7 @@ def post_for(cards, module, *, right=True, version=None):
 
 
 def test_seeding_gives_each_question_a_card_due_two_days_after_the_pass(passed):
-    enrolment, _module = passed
+    enrolment, module = passed
     assert practice.booster_cards_seed() == 5
     assert practice.booster_cards_seed() == 0  # idempotent
     cards = BoosterCard.objects.filter(enrolment=enrolment, module=module)
@@ -75,7 +75,7 @@ def test_the_learn_page_shows_three_due_questions_and_retention(client, passed):
 
 
 def test_answers_follow_the_schedule_and_double_submissions_count_once(client, passed):
-    enrolment, _module = passed
+    enrolment, module = passed
     practice.booster_cards_seed()
     client.force_login(enrolment.user)
     with later(2.1):
@@ -107,7 +107,7 @@ def test_answers_follow_the_schedule_and_double_submissions_count_once(client, p
 
 
 def test_a_question_not_due_or_of_another_user_is_404(client, passed):
-    enrolment, _module = passed
+    enrolment, module = passed
     practice.booster_cards_seed()
     card = BoosterCard.objects.filter(enrolment=enrolment).first()
     client.force_login(enrolment.user)
@@ -122,7 +122,7 @@ def test_a_question_not_due_or_of_another_user_is_404(client, passed):
 
 
 def test_a_bad_answer_records_nothing(client, passed):
-    enrolment, _module = passed
+    enrolment, module = passed
     practice.booster_cards_seed()
     client.force_login(enrolment.user)
     with later(3):
