@@ -12,13 +12,15 @@ Boosters. ``booster_cards_seed`` gives every question of a passed quiz a card, d
 after the pass; ``booster_submit`` records answers with the pure schedule of ``lms.boosters``.
 
 Every email checks, when it is sent: the person has not unsubscribed from practice emails,
-the email's own switch is on, and the enrolment is not withdrawn.
+the email's own switch is on, and the enrolment is not withdrawn (otherwise it is skipped for
+good); and that it is not the person's quiet hours and their weekly cap of practice emails is
+not reached (otherwise the claim is released and a later run sends it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import zoneinfo
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -51,8 +53,6 @@ from ..selectors.preferences import preferences_for
 from .challenges import challenge_log_set_outcome
 from .quiz import questions_of
 
-logger = logging.getLogger(__name__)
-
 CHECKIN_PURPOSE = "checkin"
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
 UNSUBSCRIBE_URL_NAME = "microlearn_lms:practice_unsubscribe"
@@ -77,13 +77,39 @@ def unsubscribe_headers(user) -> dict[str, str]:
 
 
 def may_email(*, user, switch: str, enrolment=None) -> bool:
-    """Whether a practice email of kind ``switch`` may go to ``user`` now (read at send time)."""
+    """Whether a practice email of kind ``switch`` may ever go to ``user`` (read at send time)."""
     if not user.is_active or not user.email:
         return False
     if enrolment is not None and enrolment.status == EnrolmentStatus.WITHDRAWN:
         return False
     prefs = preferences_for(user=user)
     return prefs.unsubscribed_at is None and bool(getattr(prefs, switch))
+
+
+def in_quiet_hours(prefs, now: dt.datetime) -> bool:
+    """Whether ``now`` falls in the person's quiet hours, in their time zone (else the site's)."""
+    start, end = prefs.quiet_hours_start, prefs.quiet_hours_end
+    if start is None or end is None or start == end:
+        return False
+    try:
+        zone = zoneinfo.ZoneInfo(prefs.timezone) if prefs.timezone else timezone.get_default_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_default_timezone()
+    local = now.astimezone(zone).time()
+    return start <= local < end if start < end else (local >= start or local < end)
+
+
+def practice_emails_in_week(user, now: dt.datetime) -> int:
+    """Check-ins and booster emails sent to ``user`` in the seven days before ``now``."""
+    since = now - dt.timedelta(days=7)
+    checkins = CheckIn.objects.filter(log__enrolment__user=user, sent_at__gte=since).count()
+    return checkins + BoosterDigest.objects.filter(user=user, sent_at__gte=since).count()
+
+
+def must_wait(*, user, now: dt.datetime) -> bool:
+    """Quiet hours, or the weekly cap reached: the email waits for a later run."""
+    prefs = preferences_for(user=user)
+    return in_quiet_hours(prefs, now) or practice_emails_in_week(user, now) >= prefs.weekly_email_cap
 
 
 def _send(*, user, subject: str, body: str) -> None:
@@ -114,6 +140,9 @@ def checkin_send(*, log_id: int, stage: int, now: dt.datetime | None = None) -> 
     ):
         CheckIn.objects.filter(pk=checkin.pk).update(status=CheckInStatus.SKIPPED)
         return "skipped"
+    if must_wait(user=user, now=now):
+        CheckIn.objects.filter(pk=checkin.pk, sent_at__isnull=True).delete()  # let a later run claim it
+        return "deferred"
     links = [(label, checkin_link(checkin, value)) for value, label in Outcome.choices]
     body = render_to_string(
         "microlearn_lms/practice/checkin_email.txt",
@@ -134,7 +163,7 @@ def checkin_send(*, log_id: int, stage: int, now: dt.datetime | None = None) -> 
 def checkins_run(*, now: dt.datetime | None = None, limit: int = BATCH) -> dict[str, int]:
     """Send every check-in due at ``now`` (idempotent; safe with several workers)."""
     now = now or timezone.now()
-    counts = {"sent": 0, "skipped": 0, "already": 0}
+    counts = {"sent": 0, "skipped": 0, "already": 0, "deferred": 0}
     for log_id, stage in checkins_due(now=now, limit=limit):
         counts[checkin_send(log_id=log_id, stage=stage, now=now)] += 1
     return counts
@@ -285,6 +314,9 @@ def booster_digest_send(*, user_id: int, due: int, now: dt.datetime | None = Non
     user = get_user_model().objects.get(pk=user_id)
     if not may_email(user=user, switch="booster_emails"):
         return "skipped"
+    if must_wait(user=user, now=now):
+        BoosterDigest.objects.filter(pk=digest.pk, sent_at__isnull=True).delete()
+        return "deferred"
     body = render_to_string(
         "microlearn_lms/practice/booster_email.txt",
         {"user": user, "due": due, "url": conf.base_url() + reverse("microlearn_lms:learn"), "site": conf.site_name()},
@@ -297,7 +329,8 @@ def booster_digest_send(*, user_id: int, due: int, now: dt.datetime | None = Non
 def booster_digests_run(*, now: dt.datetime | None = None, limit: int = BATCH) -> dict[str, int]:
     """Seed new cards, then email everyone who opted in and has boosters due (once a week)."""
     now = now or timezone.now()
-    counts = {"seeded": booster_cards_seed(now=now, limit=limit), "sent": 0, "skipped": 0, "already": 0}
+    seeded = booster_cards_seed(now=now, limit=limit)
+    counts = {"seeded": seeded, "sent": 0, "skipped": 0, "already": 0, "deferred": 0}
     for user_id, due in digest_recipients(now=now, week=iso_week(now), limit=limit):
         counts[booster_digest_send(user_id=user_id, due=due, now=now)] += 1
     return counts

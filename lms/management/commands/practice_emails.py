@@ -27,10 +27,11 @@ class Command(BaseCommand):
             return
         checkins = practice.checkins_run()
         self.stdout.write(
-            f"Check-ins: {checkins['sent']} sent, {checkins['skipped']} skipped, {checkins['already']} already claimed."
+            f"Check-ins: {checkins['sent']} sent, {checkins['skipped']} skipped, "
+            f"{checkins['deferred']} waiting (quiet hours or weekly cap), {checkins['already']} already claimed."
         )
         digests = practice.booster_digests_run()
         self.stdout.write(
             f"Boosters: {digests['seeded']} question(s) added, {digests['sent']} email(s) sent, "
-            f"{digests['skipped']} skipped, {digests['already']} already sent this week."
+            f"{digests['skipped']} skipped, {digests['deferred']} waiting, {digests['already']} already sent this week."
         )

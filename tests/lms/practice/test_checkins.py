@@ -94,6 +94,34 @@ def test_preferences_and_withdrawal_are_read_at_send_time(log, change):
     assert CheckIn.objects.get().status == CheckInStatus.SKIPPED
 
 
+def test_quiet_hours_and_the_weekly_cap_make_a_check_in_wait(log, mini_programme):
+    prefs = ParticipantPreferences.objects.create(
+        user=log.enrolment.user, timezone="Europe/London", quiet_hours_start=dt.time(11), quiet_hours_end=dt.time(13)
+    )
+    with at(30):  # noon in London: quiet
+        assert services.checkins_run() == {"sent": 0, "skipped": 0, "already": 0, "deferred": 1}
+        assert not CheckIn.objects.exists()  # the claim is released
+    prefs.quiet_hours_start, prefs.quiet_hours_end = dt.time(22), dt.time(7)  # overnight
+    prefs.weekly_email_cap = 1
+    prefs.save()
+    other = ChallengeLogFactory(enrolment=log.enrolment, challenge=log.challenge, occurred_on=log.occurred_on)
+    with at(30):
+        assert services.checkins_run() == {"sent": 1, "skipped": 0, "already": 0, "deferred": 1}  # the cap
+    with at(38):
+        assert services.checkins_run()["sent"] == 1  # a week later, the waiting one goes
+    assert set(CheckIn.objects.values_list("log_id", flat=True)) == {log.pk, other.pk}
+    assert len(mail.outbox) == 2
+
+
+def test_quiet_hours_across_midnight():
+    from lms.models import ParticipantPreferences as Prefs
+
+    prefs = Prefs(timezone="Not/AZone", quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(7))
+    noon, night = (timezone.make_aware(dt.datetime(2026, 3, 2, h)) for h in (12, 23))
+    assert not services.in_quiet_hours(prefs, noon) and services.in_quiet_hours(prefs, night)
+    assert not services.in_quiet_hours(Prefs(), night)
+
+
 def test_an_entry_with_a_win_or_a_practice_entry_gets_no_check_in(log, mini_programme):
     ChallengeLog.objects.filter(pk=log.pk).update(outcome=Outcome.MEETING)
     practice = ChallengeFactory(course=mini_programme, week=1, kind=ChallengeKind.PRACTICE, openers=[])
@@ -123,6 +151,7 @@ def test_management_command_runs_the_job(log):
         call_command("practice_emails", stdout=(out := io.StringIO()))
         call_command("practice_emails", stdout=out)
     assert "Check-ins: 1 sent" in out.getvalue() and "Check-ins: 0 sent" in out.getvalue()
+    assert "Boosters: 0 question(s) added" in out.getvalue()
     assert len(mail.outbox) == 1
 
 
