@@ -76,14 +76,20 @@ def unsubscribe_headers(user) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def may_email(*, user, switch: str, enrolment=None) -> bool:
-    """Whether a practice email of kind ``switch`` may ever go to ``user`` (read at send time)."""
+def email_decision(*, user, switch: str, now: dt.datetime, enrolment=None) -> str:
+    """Whether a practice email of kind ``switch`` goes to ``user`` now, read at send time:
+    "send"; "skip" (unsubscribed, switched off, inactive, withdrawn: never); or "wait" (quiet
+    hours, or the weekly cap reached: a later run sends it)."""
     if not user.is_active or not user.email:
-        return False
+        return "skip"
     if enrolment is not None and enrolment.status == EnrolmentStatus.WITHDRAWN:
-        return False
+        return "skip"
     prefs = preferences_for(user=user)
-    return prefs.unsubscribed_at is None and bool(getattr(prefs, switch))
+    if prefs.unsubscribed_at is not None or not getattr(prefs, switch):
+        return "skip"
+    if in_quiet_hours(prefs, now) or practice_emails_in_week(user, now) >= prefs.weekly_email_cap:
+        return "wait"
+    return "send"
 
 
 def in_quiet_hours(prefs, now: dt.datetime) -> bool:
@@ -104,12 +110,6 @@ def practice_emails_in_week(user, now: dt.datetime) -> int:
     since = now - dt.timedelta(days=7)
     checkins = CheckIn.objects.filter(log__enrolment__user=user, sent_at__gte=since).count()
     return checkins + BoosterDigest.objects.filter(user=user, sent_at__gte=since).count()
-
-
-def must_wait(*, user, now: dt.datetime) -> bool:
-    """Quiet hours, or the weekly cap reached: the email waits for a later run."""
-    prefs = preferences_for(user=user)
-    return in_quiet_hours(prefs, now) or practice_emails_in_week(user, now) >= prefs.weekly_email_cap
 
 
 def _send(*, user, subject: str, body: str) -> None:
@@ -133,14 +133,11 @@ def checkin_send(*, log_id: int, stage: int, now: dt.datetime | None = None) -> 
         return "already"  # another run or worker claimed it: it is theirs to send
     log = ChallengeLog.objects.select_related("enrolment__user", "challenge").get(pk=log_id)
     user = log.enrolment.user
-    if (
-        log.outcome != Outcome.NONE_YET
-        or log.challenge.kind != ChallengeKind.NETWORKING
-        or not may_email(user=user, switch="checkin_emails", enrolment=log.enrolment)
-    ):
+    decision = email_decision(user=user, switch="checkin_emails", now=now, enrolment=log.enrolment)
+    if log.outcome != Outcome.NONE_YET or log.challenge.kind != ChallengeKind.NETWORKING or decision == "skip":
         CheckIn.objects.filter(pk=checkin.pk).update(status=CheckInStatus.SKIPPED)
         return "skipped"
-    if must_wait(user=user, now=now):
+    if decision == "wait":
         CheckIn.objects.filter(pk=checkin.pk, sent_at__isnull=True).delete()  # let a later run claim it
         return "deferred"
     links = [(label, checkin_link(checkin, value)) for value, label in Outcome.choices]
@@ -312,10 +309,11 @@ def booster_digest_send(*, user_id: int, due: int, now: dt.datetime | None = Non
     except IntegrityError:
         return "already"
     user = get_user_model().objects.get(pk=user_id)
-    if not may_email(user=user, switch="booster_emails"):
+    decision = email_decision(user=user, switch="booster_emails", now=now)
+    if decision == "skip":
         return "skipped"
-    if must_wait(user=user, now=now):
-        BoosterDigest.objects.filter(pk=digest.pk, sent_at__isnull=True).delete()
+    if decision == "wait":
+        BoosterDigest.objects.filter(pk=digest.pk, sent_at__isnull=True).delete()  # a later run sends it
         return "deferred"
     body = render_to_string(
         "microlearn_lms/practice/booster_email.txt",
