@@ -38,6 +38,10 @@ sysdeps-browser:
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# Public links (certificate QR codes, verification and LinkedIn links, emails) use the address `make run`
+# serves on, unless WAGTAILADMIN_BASE_URL or MICROLEARN_BASE_URL is set: load_demo aligns the Wagtail Site.
+run demo: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
+
 demo: migrate
 	$(PY) manage.py load_demo
 

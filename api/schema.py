@@ -30,6 +30,7 @@ ERROR_DESCRIPTIONS = {
     403: "The API key is read-only.",
     404: "Not found, or another organisation's.",
     409: "Conflict with the current state (duplicate external_id, already withdrawn…).",
+    410: "The participant was erased (final).",
     413: "Request body over 1 MB.",
     415: "Content type other than application/json.",
     422: "Idempotency-Key reused with a different request.",
@@ -76,6 +77,8 @@ class ApiAutoSchema(AutoSchema):
         has_id = "{id}" in self.path
         if has_id:
             codes.append(404)
+            if "/participants/{id}" in self.path:
+                codes.append(410)
         if self._is_list():
             codes.append(400)
         if self.method in ("POST", "PATCH", "PUT", "DELETE"):

@@ -72,8 +72,16 @@ class Settings:
 
     @staticmethod
     def base_url() -> str:
-        """The site's absolute URL without a trailing slash, for links that leave the request."""
-        return (conf.BASE_URL or conf.host_setting("WAGTAILADMIN_BASE_URL", "")).rstrip("/")
+        """The site's absolute URL without a trailing slash, for links that leave the request:
+        ``MICROLEARN_BASE_URL``, else ``WAGTAILADMIN_BASE_URL``, else the default Wagtail Site's
+        root URL (``make run`` keeps all three on the port it serves; ``lms.demo.align_default_site``)."""
+        url = conf.BASE_URL or conf.host_setting("WAGTAILADMIN_BASE_URL", "")
+        if not url:
+            from wagtail.models import Site
+
+            site = Site.objects.filter(is_default_site=True).first()
+            url = site.root_url if site is not None else ""
+        return url.rstrip("/")
 
     @staticmethod
     def host_setting(name: str, default: Any = None) -> Any:

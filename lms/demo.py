@@ -343,3 +343,24 @@ def ensure_demo_practice_log(*, stdout=None) -> int:
     if stdout is not None:
         stdout.write(f"  practice log: {added} demo entries for the participant")
     return added
+
+
+def align_default_site(base_url: str) -> tuple[str, int] | None:
+    """Point the default Wagtail ``Site`` at ``base_url`` (host and port), so page URLs and the
+    plugin's public links agree with the address the site is served on. Returns the new
+    (hostname, port), or None when there is no default site or no usable URL."""
+    from urllib.parse import urlsplit
+
+    from wagtail.models import Site
+
+    parts = urlsplit(base_url)
+    if not parts.hostname:
+        return None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return None
+    if (site.hostname, site.port) != (parts.hostname, port):
+        site.hostname, site.port = parts.hostname, port
+        site.save(update_fields=["hostname", "port"])
+    return parts.hostname, port

@@ -16,7 +16,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from . import weeks
-from .models import ChallengeLog, Cohort, EnrolmentStatus
+from .models import ChallengeLog, Cohort, EnrolmentStatus, FollowUp, Outcome, Setting
 from .selectors.cohorts import CohortReport, fill_module_cells
 
 BOM = "\ufeff"
@@ -66,8 +66,7 @@ def _local(value) -> str:
 def progress_rows(report: CohortReport) -> tuple[list[str], Iterator[list]]:
     modules = report.modules
     header = [
-        "name",
-        "email",
+        *PEOPLE_COLUMNS,
         "status",
         "progress %",
         "required modules done",
@@ -108,10 +107,10 @@ def progress_rows(report: CohortReport) -> tuple[list[str], Iterator[list]]:
     return header, generate()
 
 
+# The people columns both exports start with, so the two files line up in a spreadsheet.
+PEOPLE_COLUMNS = ["name", "email"]
+
 ENTRY_FIELDS = [
-    ("enrolment__user__first_name", "first name"),
-    ("enrolment__user__last_name", "last name"),
-    ("enrolment__user__email", "email"),
     ("occurred_on", "date"),
     ("challenge__week", "challenge week"),
     ("challenge__title", "challenge"),
@@ -127,23 +126,30 @@ ENTRY_FIELDS = [
     ("calm_before", "calm before"),
     ("calm_after", "calm after"),
 ]
+# Coded columns are written with their human labels, as the progress export does.
+ENTRY_LABELS = {"setting": dict(Setting.choices), "follow_up": dict(FollowUp.choices), "outcome": dict(Outcome.choices)}
+PERSON_FIELDS = ("enrolment__user__first_name", "enrolment__user__last_name", "enrolment__user__username")
 
 
 def entry_rows(cohort: Cohort) -> tuple[list[str], Iterator[list]]:
     fields = [f for f, _ in ENTRY_FIELDS]
-    header = [label for _, label in ENTRY_FIELDS]
-    header.insert(4, "programme week")
+    header = [*PEOPLE_COLUMNS, *(label for _, label in ENTRY_FIELDS)]
+    header.insert(len(PEOPLE_COLUMNS) + 1, "programme week")
     values = (
         ChallengeLog.objects.filter(enrolment__cohort=cohort)
         .exclude(enrolment__status=EnrolmentStatus.WITHDRAWN)
         .order_by("enrolment__user__last_name", "enrolment__user__first_name", "enrolment_id", "occurred_on", "pk")
-        .values_list(*fields)
+        .values_list(*PERSON_FIELDS, "enrolment__user__email", *fields)
     )
+    labels = [ENTRY_LABELS.get(f) for f in fields]
 
     def generate():
-        for record in values.iterator(chunk_size=2000):
-            row = list(record)
-            row.insert(4, weeks.week_of(cohort.start_date, record[3]))
+        for first, last, username, email, *record in values.iterator(chunk_size=2000):
+            row = [f"{first} {last}".strip() or username, email]
+            row += [
+                mapping.get(value, value) if mapping else value for mapping, value in zip(labels, record, strict=True)
+            ]
+            row.insert(len(PEOPLE_COLUMNS) + 1, weeks.week_of(cohort.start_date, record[0]))
             yield row
 
     return header, generate()

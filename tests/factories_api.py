@@ -20,6 +20,12 @@ class MemberFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     user = factory.SubFactory(UserFactory)
     external_id = factory.Sequence(lambda n: f"E{n:05d}")
+    # As the HR API provisions: the organisation's own copy of the person, and an account it owns.
+    email = factory.LazyAttribute(lambda m: m.user.email.lower())
+    user_name = factory.LazyAttribute(lambda m: m.user.email.lower())
+    first_name = factory.LazyAttribute(lambda m: m.user.first_name)
+    last_name = factory.LazyAttribute(lambda m: m.user.last_name)
+    owns_account = True
 
 
 def cohort_for(organisation, course, **kwargs):

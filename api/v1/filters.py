@@ -7,12 +7,13 @@ from lms.models import Certificate, Cohort, Enrolment, EnrolmentStatus, Organisa
 
 class ParticipantFilter(django_filters.FilterSet):
     external_id = django_filters.CharFilter(help_text="Exact HR employee number.")
-    email = django_filters.CharFilter(field_name="user__email", lookup_expr="iexact")
+    user_name = django_filters.CharFilter(lookup_expr="iexact", help_text="Exact user name (case-insensitive).")
+    email = django_filters.CharFilter(lookup_expr="iexact", help_text="Exact work email (case-insensitive).")
     active = django_filters.BooleanFilter(field_name="deactivated_at", lookup_expr="isnull")
 
     class Meta:
         model = OrganisationMember
-        fields = ["external_id", "email", "active"]
+        fields = ["external_id", "user_name", "email", "active"]
 
 
 class CohortFilter(django_filters.FilterSet):

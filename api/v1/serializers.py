@@ -49,23 +49,50 @@ ENROLMENT_PROGRESS_COLUMNS = (*ENROLMENT_COLUMNS, "modules_done", "modules_total
 # --- Input --------------------------------------------------------------------------------
 
 
-class ParticipantCreateIn(serializers.Serializer):
+class StrictInput(serializers.Serializer):
+    """Input that refuses fields it does not know (400 naming them), so a typo never passes silently."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class ParticipantRecordIn(StrictInput):
+    """The fields of the organisation's record of a person (shared by create and update)."""
+
     email = serializers.EmailField(max_length=150)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     external_id = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="The HR system's employee number."
+        max_length=100, required=False, allow_blank=True, default="", help_text="Your HR system's id of the person."
     )
+    user_name = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your directory's user name; defaults to the email. Unique in your organisation.",
+    )
+    employee_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    department = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    manager = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="The participant id of the person's manager."
+    )
+
+
+class ParticipantCreateIn(ParticipantRecordIn):
     send_welcome_email = serializers.BooleanField(
         required=False, default=False, help_text="Email the person a one-time link to choose their password."
     )
 
 
-class ParticipantUpdateIn(serializers.Serializer):
-    email = serializers.EmailField(max_length=150, required=False)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+class ParticipantUpdateIn(ParticipantRecordIn):
+    active = serializers.BooleanField(
+        required=False, help_text="false deactivates (a leaver); true reactivates (a rehire)."
+    )
 
 
 class CohortCreateIn(serializers.Serializer):
@@ -105,9 +132,13 @@ class WebhookCreateIn(serializers.Serializer):
 class ParticipantOut(FastOutSerializer):
     id = serializers.UUIDField(source="uuid")
     external_id = serializers.CharField()
-    email = serializers.CharField(source="user.email")
-    first_name = serializers.CharField(source="user.first_name")
-    last_name = serializers.CharField(source="user.last_name")
+    user_name = serializers.CharField()
+    email = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    employee_number = serializers.CharField()
+    department = serializers.CharField()
+    manager = serializers.UUIDField(source="manager.uuid", allow_null=True)
     active = serializers.BooleanField()
     deactivated_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("participants/", views.ParticipantListCreate.as_view(), name="participant-list"),
     path("participants/<uuid:id>/", views.ParticipantDetail.as_view(), name="participant-detail"),
     path("participants/<uuid:id>/deactivate/", views.ParticipantDeactivate.as_view(), name="participant-deactivate"),
+    path("participants/<uuid:id>/reactivate/", views.ParticipantReactivate.as_view(), name="participant-reactivate"),
     path("participants/<uuid:id>/erase/", views.ParticipantErase.as_view(), name="participant-erase"),
     path("courses/", views.CourseList.as_view(), name="course-list"),
     path("courses/<uuid:id>/", views.CourseDetail.as_view(), name="course-detail"),

@@ -98,7 +98,9 @@ class ApiView(GenericAPIView):
 
 
 def service_error(exc: participant_services.ParticipantError) -> exceptions.APIException:
-    """A participant service error → 409 (conflict) or 400 with the field it is about."""
+    """A participant service error → 409 (conflict), 410 (erased) or 400 with the field it is about."""
+    if isinstance(exc, participant_services.ParticipantGone):
+        return problems.Gone(str(exc))
     if isinstance(exc, participant_services.ParticipantConflict):
         return problems.Conflict({exc.field: [str(exc)]})
     return exceptions.ValidationError({exc.field: [str(exc)]})
@@ -136,6 +138,23 @@ class ParticipantMixin:
     def scoped_queryset(self):
         return selectors.participants_for_organisation(organisation=self.organisation)
 
+    def participant(self, id):
+        """The organisation's record ``id``: 404 when it is not theirs, 410 once it was erased."""
+        member = self.lookup(uuid=id)
+        if member.erased_at is not None:
+            raise problems.Gone("This participant was erased.")
+        return member
+
+    def record_fields(self, data: dict) -> dict:
+        """Validated input → service keyword arguments (``manager`` id → the manager's record)."""
+        fields = dict(data)
+        if fields.get("manager") is not None:
+            manager = self.get_queryset().filter(uuid=fields["manager"], erased_at__isnull=True).first()
+            if manager is None:
+                raise exceptions.ValidationError({"manager": ["No such participant in your organisation."]})
+            fields["manager"] = manager
+        return fields
+
 
 class ParticipantListCreate(ParticipantMixin, ApiView):
     is_list = True
@@ -148,20 +167,18 @@ class ParticipantListCreate(ParticipantMixin, ApiView):
     @extend_schema(
         request=s.ParticipantCreateIn,
         responses={201: s.ParticipantOut},
-        description="Provision an employee: creates their account (no password) and membership. "
-        "`send_welcome_email` emails a one-time set-password link. A duplicate `external_id` or email is 409.",
+        description="Provision an employee: creates your organisation's record of them and a new login account "
+        "that your organisation owns (no password; `send_welcome_email` emails a one-time set-password link). "
+        "Accounts of other organisations are never looked up, attached or revealed. A duplicate `external_id`, "
+        "`user_name` or email among your own participants is 409.",
     )
     @idempotent
     def post(self, request):
-        data = self.validated(s.ParticipantCreateIn)
+        data = self.record_fields(self.validated(s.ParticipantCreateIn))
+        send_welcome = data.pop("send_welcome_email")
         try:
             member = participant_services.participant_provision(
-                organisation=self.organisation,
-                email=data["email"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                external_id=data["external_id"],
-                send_welcome=data["send_welcome_email"],
+                organisation=self.organisation, send_welcome=send_welcome, **data
             )
         except participant_services.ParticipantError as exc:
             raise service_error(exc) from None
@@ -171,12 +188,18 @@ class ParticipantListCreate(ParticipantMixin, ApiView):
 class ParticipantDetail(ParticipantMixin, ApiView):
     @extend_schema(responses={200: s.ParticipantOut})
     def get(self, request, id):
-        return Response(s.ParticipantOut(self.lookup(uuid=id)).data)
+        return Response(s.ParticipantOut(self.participant(id)).data)
 
-    @extend_schema(request=s.ParticipantUpdateIn, responses={200: s.ParticipantOut})
+    @extend_schema(
+        request=s.ParticipantUpdateIn,
+        responses={200: s.ParticipantOut},
+        description="Change your organisation's record. `active: false` deactivates, `active: true` reactivates "
+        "(rehire). Email and name changes reach the login account only when your organisation alone owns it "
+        "(docs/privacy.md). Unknown fields are 400.",
+    )
     def patch(self, request, id):
-        member = self.lookup(uuid=id)
-        data = self.validated(s.ParticipantUpdateIn, partial=True)
+        member = self.participant(id)
+        data = self.record_fields(self.validated(s.ParticipantUpdateIn, partial=True))
         try:
             member = participant_services.participant_update(member=member, **data)
         except participant_services.ParticipantError as exc:
@@ -188,28 +211,40 @@ class ParticipantDeactivate(ParticipantMixin, ApiView):
     @extend_schema(
         request=None,
         responses={200: s.ParticipantOut},
-        description="Mark a leaver: the membership is deactivated (and the account, unless active elsewhere). "
-        "Enrolments and completions are kept. Sends `participant.deactivated`. Idempotent.",
+        description="Mark a leaver: your record is deactivated (and the login account, when your organisation "
+        "alone owns it). Enrolments and completions are kept. Sends `participant.deactivated`. Idempotent.",
     )
     @idempotent
     def post(self, request, id):
-        member = participant_services.participant_deactivate(member=self.lookup(uuid=id))
+        member = participant_services.participant_deactivate(member=self.participant(id))
+        return Response(s.ParticipantOut(member).data)
+
+
+class ParticipantReactivate(ParticipantMixin, ApiView):
+    @extend_schema(
+        request=None,
+        responses={200: s.ParticipantOut},
+        description="Rehire a leaver: your record is active again (and the login account, when your "
+        "organisation alone owns it). Sends `participant.reactivated`. Idempotent.",
+    )
+    @idempotent
+    def post(self, request, id):
+        member = participant_services.participant_reactivate(member=self.participant(id))
         return Response(s.ParticipantOut(member).data)
 
 
 class ParticipantErase(ParticipantMixin, ApiView):
     @extend_schema(
         request=None,
-        responses={200: s.ParticipantOut},
-        description="Erasure (GDPR art. 17): anonymise the person. Name, email, username and `external_id` "
-        "are removed, the account disabled, and the free text of their challenge logs blanked. Enrolments, "
-        "progress, scores and log counts stay, so organisation aggregates do not change. Irreversible; "
-        "deactivates first. Idempotent.",
+        responses={204: None},
+        description="Erasure (GDPR art. 17), final. Your record is blanked and every personal detail your "
+        "organisation's data holds of the person is erased (docs/privacy.md); aggregates (enrolments, progress, "
+        "scores, log counts) stay. Afterwards the participant answers 410 Gone. Sends `participant.erased`.",
     )
     @idempotent
     def post(self, request, id):
-        member = participant_services.participant_erase(member=self.lookup(uuid=id))
-        return Response(s.ParticipantOut(member).data)
+        participant_services.participant_erase(member=self.participant(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Courses (shared catalogue) -------------------------------------------------------------------

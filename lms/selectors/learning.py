@@ -118,6 +118,11 @@ class CourseProgress:
         return round(100 * self.required_done / total) if total else 0
 
     @property
+    def started(self) -> bool:
+        """Any module opened: the button says "Continue where you left off" rather than "Start"."""
+        return any(m.progress is not None for m in self.modules)
+
+    @property
     def continue_module(self) -> ModulePage | None:
         """The first module not completed, in course order; else the one opened last."""
         for status in self.modules:

@@ -45,7 +45,10 @@ def memberships_for_user(*, user) -> QuerySet[OrganisationMember]:
 
 
 def participants_for_organisation(*, organisation: Organisation) -> QuerySet[OrganisationMember]:
-    return OrganisationMember.objects.filter(organisation=organisation).select_related("user", "organisation")
+    """The organisation's records of people, erased ones included (the API answers them 410 Gone)."""
+    return OrganisationMember.objects.filter(organisation=organisation).select_related(
+        "user", "organisation", "manager"
+    )
 
 
 def cohorts_for_organisation(*, organisation: Organisation) -> QuerySet[Cohort]:

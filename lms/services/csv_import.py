@@ -4,8 +4,11 @@ Format: UTF-8 text (a BOM is fine), a header row naming the columns ``email``, `
 ``last name`` and ``external id`` (any order, any case; ``_``/``-`` count as spaces), separated
 by commas, semicolons or tabs. At most ``MAX_BYTES`` bytes and ``MAX_ROWS`` data rows.
 
-Re-runnable: users are matched by email (case-insensitive), memberships by organisation and
-user (the external id is set when missing), enrolments by user and course; nothing is duplicated.
+Re-runnable: people are matched by email among the organisation's own records (case-insensitive;
+the external id is set when missing), enrolments by account and course; nothing is duplicated.
+A new person gets a new account that the organisation owns (``participant_provision``): an
+import never attaches, or reveals, an account of anyone else — a staff or trainer account
+included (docs/privacy.md).
 
 Whole-file problems raise ``CsvImportError`` (one clear message). Row problems become one
 error line each; the good rows are imported together, in one transaction, by a task.
@@ -18,17 +21,16 @@ import io
 import logging
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django_tasks import task
 
 from ..models import Cohort, CohortImport, Enrolment, EnrolmentStatus, ImportStatus, OrganisationMember
 from ..worker.enqueue import enqueue_on_commit
 from .cohorts import CohortError, cohort_add_participant, cohort_is_active
+from .participants import ParticipantError, participant_provision
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +160,6 @@ def _row_problems(row: dict) -> list[str]:
 
 def _check_against_database(cohort: Cohort, rows: list[dict]) -> tuple[list[dict], list[str]]:
     """Classify rows as create/reuse and reject conflicts. A fixed number of queries."""
-    User = get_user_model()
     errors, good = [], []
     seen_email, seen_external = {}, {}
     for row in rows:
@@ -176,14 +177,15 @@ def _check_against_database(cohort: Cohort, rows: list[dict]) -> tuple[list[dict
             seen_external[row["external_id"]] = row["line"]
         good.append(row)
     emails = [r["email"] for r in good]
-    users: dict[str, list] = {}
-    for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails):
-        users.setdefault(user.email_lower, []).append(user)
-    user_ids = [u.pk for us in users.values() for u in us]
-    members = OrganisationMember.objects.filter(organisation_id=cohort.organisation_id)
-    member_of_user = {m.user_id: m for m in members.filter(user_id__in=user_ids)}
+    # Only the organisation's own records are looked at: an import never attaches, or reveals,
+    # an account that the organisation did not provision (docs/privacy.md).
+    members = OrganisationMember.objects.filter(organisation_id=cohort.organisation_id, erased_at__isnull=True)
+    member_of_email: dict[str, list] = {}
+    for member in members.filter(email__in=emails):
+        member_of_email.setdefault(member.email, []).append(member)
     externals = [r["external_id"] for r in good if r["external_id"]]
-    owner_of_external = dict(members.filter(external_id__in=externals).values_list("external_id", "user__email"))
+    owner_of_external = dict(members.filter(external_id__in=externals).values_list("external_id", "email"))
+    user_ids = [m.user_id for ms in member_of_email.values() for m in ms]
     other_cohorts = {
         e.user_id: e.cohort
         for e in Enrolment.objects.filter(user_id__in=user_ids, course_id=cohort.course_id, cohort__isnull=False)
@@ -193,30 +195,30 @@ def _check_against_database(cohort: Cohort, rows: list[dict]) -> tuple[list[dict
     }
     checked = []
     for row in good:
-        matches = users.get(row["email"], [])
+        matches = member_of_email.get(row["email"], [])
         prefix = f"Row {row['line']}:"
         if len(matches) > 1:
-            errors.append(
-                f"{prefix} several accounts share the email {row['email']}; an administrator must merge them."
-            )
+            errors.append(f"{prefix} several of your participants share the email {row['email']}.")
             continue
-        user = matches[0] if matches else None
+        member = matches[0] if matches else None
         owner = owner_of_external.get(row["external_id"]) if row["external_id"] else None
         if owner is not None and owner.lower() != row["email"]:
             errors.append(f"{prefix} the external id {row['external_id']} already belongs to {owner}.")
             continue
-        if user is not None:
-            member = member_of_user.get(user.pk)
-            if member and member.external_id and row["external_id"] and member.external_id != row["external_id"]:
+        if member is not None:
+            if member.external_id and row["external_id"] and member.external_id != row["external_id"]:
                 errors.append(
                     f"{prefix} {row['email']} already has the external id {member.external_id} in this organisation."
                 )
                 continue
-            other = other_cohorts.get(user.pk)
+            if member.deactivated_at is not None:
+                errors.append(f"{prefix} {row['email']} has left your organisation (reactivate them first).")
+                continue
+            other = other_cohorts.get(member.user_id)
             if other is not None and cohort_is_active(other):
                 errors.append(f"{prefix} {row['email']} is already in the running cohort “{other.name}”.")
                 continue
-        checked.append({**row, "action": "reuse" if user else "create"})
+        checked.append({**row, "action": "reuse" if member else "create"})
     return checked, errors
 
 
@@ -272,39 +274,26 @@ def _report_progress(import_id: int, processed: int) -> None:
         side.close()
 
 
-def _unique_username(email: str, taken: set[str]) -> str:
-    User = get_user_model()
-    base = email[:140]
-    candidate, n = base, 1
-    while candidate in taken or User.objects.filter(username=candidate).exists():
-        n += 1
-        candidate = f"{base}-{n}"
-    taken.add(candidate)
-    return candidate
-
-
-def _import_row(cohort: Cohort, row: dict, taken: set[str]) -> str:
-    User = get_user_model()
-    user = User.objects.annotate(email_lower=Lower("email")).filter(email_lower=row["email"]).first()
-    created = user is None
+def _import_row(cohort: Cohort, row: dict) -> str:
+    member = OrganisationMember.objects.filter(
+        organisation_id=cohort.organisation_id, email=row["email"], erased_at__isnull=True
+    ).first()
+    created = member is None
     if created:
-        user = User(
-            username=_unique_username(row["email"], taken),
-            email=row["email"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-        )
-        user.set_unusable_password()
-        user.save()
-    member = OrganisationMember.objects.filter(organisation_id=cohort.organisation_id, user=user).first()
-    if member is None:
-        OrganisationMember.objects.create(
-            organisation_id=cohort.organisation_id, user=user, external_id=row["external_id"]
-        )
+        try:
+            member = participant_provision(
+                organisation=cohort.organisation,
+                email=row["email"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                external_id=row["external_id"],
+            )
+        except ParticipantError as exc:
+            raise CohortError(str(exc)) from None
     elif row["external_id"] and not member.external_id:
         member.external_id = row["external_id"]
         member.save(update_fields=["external_id", "updated_at"])
-    cohort_add_participant(cohort=cohort, user=user)
+    cohort_add_participant(cohort=cohort, user=member.user)
     return "create" if created else "reuse"
 
 
@@ -323,11 +312,10 @@ def csv_import_run(*, import_id: int) -> CohortImport:
     counts = {"create": 0, "reuse": 0}
     try:
         with transaction.atomic():
-            taken: set[str] = set()
             for i, row in enumerate(rows, start=1):
                 try:
                     with transaction.atomic():
-                        counts[_import_row(cohort, row, taken)] += 1
+                        counts[_import_row(cohort, row)] += 1
                 except CohortError as exc:
                     late_errors.append(f"Row {row['line']}: {exc}")
                 if i % PROGRESS_EVERY == 0:

@@ -154,7 +154,15 @@ def attempt_detail(request, uuid):
         return redirect("microlearn_lms:attempt_result", uuid=attempt.uuid)
     module = attempt.module
     questions = learning_selectors.served_questions(attempt=attempt, module=module)
-    context = {"attempt": attempt, "module": module, "form": None, "problem": None}
+    left = attempts_left(module=module, used=attempt.number)
+    context = {
+        "attempt": attempt,
+        "module": module,
+        "form": None,
+        "problem": None,
+        "question_total": len(questions or ()),
+        "attempts_left_after": left,
+    }
     status = 200
     if not attempt.enrolment.is_active:
         context["problem"] = "This enrolment is no longer active, so this attempt cannot be submitted."

@@ -46,8 +46,8 @@ def assert_problem(response, status):
     return body
 
 
-def test_there_are_eight_post_endpoints():
-    assert len(post_endpoints()) == 8
+def test_there_are_nine_post_endpoints():
+    assert len(post_endpoints()) == 9  # the reactivate action joined the eight of the first round
 
 
 @pytest.mark.parametrize("url", post_endpoints())

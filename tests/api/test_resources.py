@@ -32,7 +32,7 @@ def test_duplicate_external_id_or_email_is_409(token_client, world):
     )
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "external_id"
-    response = token_client.post("/api/v1/participants/", {"email": world.member.user.email}, format="json")
+    response = token_client.post("/api/v1/participants/", {"email": world.member.email.upper()}, format="json")
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "email"
 
@@ -81,9 +81,19 @@ def test_erase_anonymises_but_keeps_aggregates(token_client, world):
         enrolment=world.enrolment, challenge=challenge, occurred_on=world.cohort.start_date, who="Bob", notes="secret"
     )
     response = token_client.post(f"/api/v1/participants/{world.member.uuid}/erase/")
-    assert response.status_code == 200
-    data = response.json()
-    assert data["email"] == "" and data["external_id"] == "" and data["first_name"] == "Erased"
+    assert response.status_code == 204
+    world.member.refresh_from_db()
+    assert world.member.email == world.member.external_id == world.member.first_name == ""
+    assert world.member.erased_at is not None
+    world.member.user.refresh_from_db()
+    assert world.member.user.first_name == "Erased" and world.member.user.email == ""
+    # Erasure is final: the record is gone for every verb.
+    assert token_client.get(f"/api/v1/participants/{world.member.uuid}/").status_code == 410
+    assert (
+        token_client.patch(f"/api/v1/participants/{world.member.uuid}/", {"active": True}, format="json").status_code
+        == 410
+    )
+    assert token_client.post(f"/api/v1/participants/{world.member.uuid}/erase/").status_code == 410
     log = ChallengeLog.objects.get()
     assert log.who == "" and log.notes == ""
     stats = token_client.get(f"/api/v1/cohorts/{world.cohort.uuid}/challenge-stats/").json()

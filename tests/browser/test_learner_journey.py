@@ -49,8 +49,9 @@ def test_participant_takes_the_demo_course_from_enrolment_to_completion(page, de
     assert page.get_by_text(f"You are enrolled in {course.title}").is_visible()
     assert page.get_by_text(f"0 of {len(modules)} required modules completed").is_visible()
 
-    # 2. Read the first module and confirm it.
-    page.get_by_role("link", name="Continue where you left off").click()
+    # 2. Read the first module and confirm it (nothing opened yet: the button says "Start").
+    assert page.get_by_role("link", name="Continue where you left off").count() == 0
+    page.get_by_role("link", name="Start the course").click()
     assert page.get_by_role("heading", level=1).inner_text() == modules[0].title
     page.get_by_role("button", name="I have read this module").click()
     assert page.get_by_text("You have confirmed reading this module").first.is_visible()

@@ -61,9 +61,10 @@ def _days_ago(n):
     return today() - dt.timedelta(days=n)
 
 
+# Dates are callables, read when the test runs (not at import), so a run across midnight agrees.
 BAD_INPUT = [
-    ("future date", {"occurred_on": today() + dt.timedelta(days=1)}, "occurred_on", "future"),
-    ("before the programme", {"occurred_on": _days_ago(11)}, "occurred_on", "before your programme"),
+    ("future date", {"occurred_on": lambda: today() + dt.timedelta(days=1)}, "occurred_on", "future"),
+    ("before the programme", {"occurred_on": lambda: _days_ago(11)}, "occurred_on", "before your programme"),
     ("no date", {"occurred_on": None}, "occurred_on", "Enter the date"),
     ("setting outside the list", {"setting": "pub"}, "setting", "from the list"),
     ("no setting", {"setting": ""}, "setting", "from the list"),
@@ -76,13 +77,13 @@ BAD_INPUT = [
     ("planned without a due date", {"follow_up": "planned"}, "follow_up_due", "due"),
     (
         "due before the conversation",
-        {"follow_up": "planned", "follow_up_due": _days_ago(3), "occurred_on": _days_ago(1)},
+        {"follow_up": "planned", "follow_up_due": lambda: _days_ago(3), "occurred_on": lambda: _days_ago(1)},
         "follow_up_due",
         "before the conversation",
     ),
     (
         "follow-up done in the future",
-        {"follow_up": "done", "follow_up_done_on": today() + dt.timedelta(days=2)},
+        {"follow_up": "done", "follow_up_done_on": lambda: today() + dt.timedelta(days=2)},
         "follow_up_done_on",
         "future",
     ),
@@ -92,6 +93,7 @@ BAD_INPUT = [
 @pytest.mark.parametrize(("case", "overrides", "field", "message"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_bad_input_is_a_clear_error_and_saves_nothing(plan, case, overrides, field, message):
     enrolment, (week1, _, _) = plan
+    overrides = {name: value() if callable(value) else value for name, value in overrides.items()}
     with pytest.raises(ValidationError) as error:
         services.challenge_log_create(enrolment=enrolment, challenge=week1, data=entry(**overrides))
     assert field in error.value.message_dict

@@ -16,7 +16,7 @@ from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, partici
 
 pytestmark = pytest.mark.django_db
 
-NOW = timezone.now()
+NOW = timezone.now()  # every date below derives from NOW, so a run across midnight agrees with itself
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def modules(mini_programme):
 @pytest.fixture
 def cohort(mini_programme):
     # Started 14 days ago: week 3 of a two-module course paced one module a week, so both are expected.
-    return cohort_for(mini_programme, start=timezone.localdate() - dt.timedelta(days=14))
+    return cohort_for(mini_programme, start=timezone.localdate(NOW) - dt.timedelta(days=14))
 
 
 def row_of(cohort, enrolment, now=NOW):
@@ -61,7 +61,7 @@ def test_a_challenge_entry_counts_as_activity(cohort, modules, mini_programme):
     challenge_log_create(
         enrolment=e,
         challenge=challenge,
-        data={"occurred_on": timezone.localdate(), "setting": "canteen", "who": "a designer", "opener": "Hi"},
+        data={"occurred_on": timezone.localdate(NOW), "setting": "canteen", "who": "a designer", "opener": "Hi"},
     )
     row = row_of(cohort, e, now=timezone.now())
     assert row.at_risk is False and row.entries == 1
@@ -96,7 +96,7 @@ def test_completed_participants_and_unstarted_cohorts_are_never_at_risk(mini_pro
     done.status, done.completed_at = EnrolmentStatus.COMPLETED, NOW
     done.save()
     assert row_of(cohort, done).at_risk is False and row_of(cohort, done).progress == 100
-    future = cohort_for(mini_programme, start=timezone.localdate() + dt.timedelta(days=3))
+    future = cohort_for(mini_programme, start=timezone.localdate(NOW) + dt.timedelta(days=3))
     waiting = participant(future, last_activity=NOW - dt.timedelta(days=40))
     assert row_of(future, waiting).at_risk is False
 
@@ -108,8 +108,8 @@ def test_weekly_counts_streak_wins_and_overdue_follow_ups(cohort, modules, mini_
     for day in (0, 1, 7, 8, 14):  # weeks 1 and 2 met (2 each), week 3 has 1 so far
         entry(e, challenge, on=start + dt.timedelta(days=day))
     entry(e, challenge, on=start, outcome=Outcome.MEETING)
-    entry(e, challenge, on=start, follow_up="planned", follow_up_due=timezone.localdate() - dt.timedelta(days=1))
-    entry(e, challenge, on=start, follow_up="planned", follow_up_due=timezone.localdate())
+    entry(e, challenge, on=start, follow_up="planned", follow_up_due=timezone.localdate(NOW) - dt.timedelta(days=1))
+    entry(e, challenge, on=start, follow_up="planned", follow_up_due=timezone.localdate(NOW))
     report = cohort_report(cohort=cohort, now=NOW)
     row = row_of(cohort, e)
     assert report.current_week == 3 and report.week_target == 2
@@ -196,7 +196,7 @@ def test_the_report_of_chosen_participants_has_their_full_rows_and_no_charts(coh
     people = [participant(cohort, last_activity=NOW - dt.timedelta(days=d)) for d in (1, 9, 3)]
     progress(people[0], modules[0], done=True, passed=True)
     entry(people[1], challenge, outcome=Outcome.MEETING)
-    entry(people[2], challenge, follow_up="planned", follow_up_due=timezone.localdate() - dt.timedelta(days=2))
+    entry(people[2], challenge, follow_up="planned", follow_up_due=timezone.localdate(NOW) - dt.timedelta(days=2))
     full = {r.enrolment_id: r for r in cohort_report(cohort=cohort, now=NOW).rows}
     chosen = cohort_report(cohort=cohort, now=NOW, enrolment_ids=[people[1].pk, people[2].pk])
     assert {r.enrolment_id: r for r in chosen.rows} == {p.pk: full[p.pk] for p in people[1:]}

@@ -8,6 +8,7 @@ from lms.models import CohortImport, Enrolment, ImportStatus, OrganisationMember
 from lms.services import CsvImportError, csv_import_confirm, csv_import_preview
 from lms.services.csv_import import MAX_ROWS, csv_import_run, parse_csv
 from tests.factories import UserFactory
+from tests.factories_api import MemberFactory
 from tests.factories_cohorts import cohort_for, participant
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,8 @@ def test_good_file_previews_then_imports_in_one_go_and_reruns_without_duplicates
     cohort, django_capture_on_commit_callbacks
 ):
     existing = UserFactory(email="bob@example.com", first_name="Robert")
+    MemberFactory(organisation=cohort.organisation, user=existing, external_id="")  # already the organisation's
+    outsider = UserFactory(email="zoe@example.com", is_staff=True)  # someone else's account: never attached
     job = run(cohort, GOOD)
     assert (job.created_users, job.reused_users, job.errors) == (2, 1, [])
     assert not Enrolment.objects.filter(cohort=cohort).exists()  # preview saves no participant
@@ -50,20 +53,22 @@ def test_good_file_previews_then_imports_in_one_go_and_reruns_without_duplicates
     existing.refresh_from_db()
     assert existing.first_name == "Robert"  # an existing user's name is kept
     assert OrganisationMember.objects.get(user=existing).external_id == "E002"
-    zoe = User.objects.get(email="zoe@example.com")
-    assert zoe.last_name == "Żak" and not zoe.has_usable_password()
+    zoe = OrganisationMember.objects.get(organisation=cohort.organisation, email="zoe@example.com")
+    assert zoe.owns_account and zoe.user != outsider
+    assert zoe.user.last_name == "Żak" and not zoe.user.has_usable_password()
+    assert not outsider.enrolments.exists() and not outsider.memberships.exists()
     again = confirm(run(cohort, GOOD), django_capture_on_commit_callbacks)
     assert (again.created_users, again.reused_users) == (0, 3)
-    assert User.objects.count() == 3 and OrganisationMember.objects.count() == 3
+    assert User.objects.count() == 4 and OrganisationMember.objects.count() == 3
     assert Enrolment.objects.filter(cohort=cohort).count() == 3
     assert csv_import_confirm(cohort_import=again).status == ImportStatus.DONE  # confirming twice is a no-op
 
 
 def test_mixed_file_reports_each_error_on_its_own_line(cohort, mini_programme, django_capture_on_commit_callbacks):
-    taken = UserFactory(email="taken@example.com")
-    OrganisationMember.objects.create(organisation=cohort.organisation, user=taken, external_id="E900")
+    MemberFactory(organisation=cohort.organisation, user=UserFactory(email="taken@example.com"), external_id="E900")
     busy = UserFactory(email="busy@example.com")
-    participant(cohort_for(mini_programme), user=busy)
+    MemberFactory(organisation=cohort.organisation, user=busy, external_id="")
+    participant(cohort_for(mini_programme, organisation=cohort.organisation), user=busy)
     text = (
         "Email;First Name;Last Name;External ID\n"
         "good@example.com;Good;Row;E100\n"
@@ -126,8 +131,7 @@ def test_row_limit(cohort):
 
 def test_a_conflict_arising_after_the_preview_skips_only_that_row(cohort, django_capture_on_commit_callbacks):
     job = run(cohort, GOOD)
-    late = UserFactory(email="late@example.com")
-    OrganisationMember.objects.create(organisation=cohort.organisation, user=late, external_id="E003")
+    MemberFactory(organisation=cohort.organisation, user=UserFactory(email="late@example.com"), external_id="E003")
     job = confirm(job, django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.DONE
     assert job.errors == ["Row 4: the external id E003 already belongs to late@example.com."]

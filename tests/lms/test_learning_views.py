@@ -70,8 +70,8 @@ def test_course_panel_offers_enrolment_then_shows_status(participant, mini_progr
     assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.source == "self"
     page = html(participant.get(mini_programme.url))
     assert "Status:" in page and "Active" in page
-    assert "0 of 2 required modules completed" in page and "<progress" in page
-    assert "Continue where you left off" in page
+    assert "0 of 2 required modules completed" in page and "(0%)" in page and "<progress" in page
+    assert "Start the course" in page and "Continue where you left off" not in page
     assert "Not started" in page
 
 

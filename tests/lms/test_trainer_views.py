@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from courses.models import ModulePage
 from lms.exports import safe_cell
-from lms.models import NudgeLog
+from lms.models import FollowUp, NudgeLog, Setting
 from lms.services import CohortError, cohort_add_participant, nudge_send
 from tests.factories import CohortFactory, UserFactory
 from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, progress, trainer_user
@@ -147,22 +147,26 @@ def test_exports_stream_utf8_with_bom_and_neutralise_formulas(client, world, min
     challenge = ChallengeFactory(course=mini_programme, week=1)
     evil = UserFactory(first_name='=HYPERLINK("http://x")', last_name="Zoë")
     e = participant(world["cohort_b"], user=evil)
-    entry(e, challenge, who="@boss", notes="-rm", learned="+1")
+    entry(e, challenge, who="@boss", notes="-rm", learned="+1", setting=Setting.CANTEEN)
     progress(e, ModulePage.objects.get(slug="first"), best=90, attempts=1, passed=True)
     client.force_login(staff)
     response = client.get(reverse("microlearn_lms:trainer-export-progress", args=[world["cohort_b"].pk]))
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
     rows = read_csv(response)
+    rows_progress_header = rows[0]
     assert rows[0][:4] == ["name", "email", "status", "progress %"]
     names = [r[0] for r in rows[1:]]
     assert '\'=HYPERLINK("http://x") Zoë' in names
     response = client.get(reverse("microlearn_lms:trainer-export-entries", args=[world["cohort_b"].pk]))
     rows = read_csv(response)
     header, data = rows[0], rows[1]
-    assert data[header.index("first name")] == '\'=HYPERLINK("http://x")'
-    assert data[header.index("last name")] == "Zoë"
+    assert header[:2] == rows_progress_header[:2] == ["name", "email"]  # the same people columns in both files
+    assert data[header.index("name")] == '\'=HYPERLINK("http://x") Zoë'
     assert data[header.index("who")] == "'@boss" and data[header.index("notes")] == "'-rm"
     assert data[header.index("learned")] == "'+1" and data[header.index("programme week")] == "3"
+    # Coded values are written as their labels, as in the progress export.
+    assert data[header.index("outcome")] == "None yet" and data[header.index("setting")] == "Canteen or coffee point"
+    assert data[header.index("follow-up")] in {label for _, label in FollowUp.choices}
 
 
 def test_nudge_sends_email_to_at_risk_only_logs_and_rate_limits(client, world, django_capture_on_commit_callbacks):

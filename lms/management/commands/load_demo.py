@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from courses.loader import ProgrammeLoader
 from lms import demo
+from lms.conf import conf
 
 
 class Command(BaseCommand):
@@ -35,6 +36,9 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is not valid JSON: {exc}") from None
         report = loader.load()
         self.stdout.write(self.style.SUCCESS(f"Programme: {report.summary()}"))
+        aligned = demo.align_default_site(conf.base_url())
+        if aligned:
+            self.stdout.write(f"  public links and the default site use {conf.base_url()}")
         for key in report.skipped_edited:
             self.stdout.write(self.style.WARNING(f"  kept editors' changes to {key}; --force overwrites"))
         if no_accounts:
