@@ -55,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     # Every date a person or an API client enters must lie in this range (inclusive).
     "DATE_MIN": dt.date(2000, 1, 1),
     "DATE_MAX": dt.date(2100, 12, 31),
+    # --- Practice after the course: check-ins and boosters (docs/practice.md) ---
+    "CHECKIN_STAGES_DAYS": (30, 60, 90),  # "Did this lead anywhere?" this many days after a conversation
+    "CHECKIN_LINK_MAX_AGE_DAYS": 30,  # the one-click answer links expire after this many days
+    "BOOSTER_INTERVALS_DAYS": (2, 7, 21, 60),  # growing gaps between a question's reviews; never shrinking
 }
 
 

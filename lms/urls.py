@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, sso, trainer
+from .views import account, certificates, challenges, learning, participant, practice, sso, trainer
 
 app_name = "microlearn_lms"
 
@@ -34,4 +34,6 @@ urlpatterns = [
         name="challenge_follow_up_done",
     ),
     path("learn/challenges/entries/<uuid:entry>/outcome/", challenges.entry_outcome, name="challenge_entry_outcome"),
+    path("learn/check-ins/<str:token>/", practice.checkin_answer, name="checkin_answer"),
+    path("learn/boosters/answer/", practice.booster_answer, name="booster_answer"),
 ]

@@ -18,6 +18,7 @@ from .views.certificates import certificates_section
 from .views.challenges import dashboard_section
 from .views.my_cohort import cohort_section
 from .views.participant import courses_section
+from .views.practice import boosters_section
 
 # --- Learning records ---------------------------------------------------------------------------
 
@@ -38,6 +39,7 @@ for name, render in (
     ("certificates", certificates_section),
     ("cohort", cohort_section),
     ("challenges", dashboard_section),
+    ("boosters", boosters_section),
 ):
     hooks.register(REGISTER_HOOK, partial(LearnSection, name, render))
 

@@ -243,9 +243,30 @@ class WeekStatsOut(FastOutSerializer):
     active_participants = serializers.IntegerField()
 
 
+class ModuleRetentionOut(FastOutSerializer):
+    module = serializers.UUIDField(help_text="The module's stable id (as in enrolments' quiz scores).")
+    participants = serializers.IntegerField(help_text="Participants with booster questions from this module.")
+    questions_in_boosters = serializers.IntegerField()
+    questions_retained = serializers.IntegerField(help_text="Answered right twice in a row.")
+
+
+class PracticeStatsOut(FastOutSerializer):
+    checkins_sent = serializers.IntegerField(help_text="'Did this lead anywhere?' check-ins sent (30/60/90 days).")
+    checkins_answered = serializers.IntegerField()
+    checkin_response_rate = serializers.IntegerField(allow_null=True, help_text="Percent; null before any is sent.")
+    questions_in_boosters = serializers.IntegerField()
+    questions_retained = serializers.IntegerField()
+    retention = serializers.IntegerField(allow_null=True, help_text="Percent of booster questions retained.")
+    retention_by_module = ModuleRetentionOut(many=True)
+    median_days_to_first_win = serializers.FloatField(
+        allow_null=True, help_text="Median days from the cohort's start to each participant's first win."
+    )
+
+
 class ChallengeStatsOut(FastOutSerializer):
     cohort = serializers.UUIDField()
     weeks = WeekStatsOut(many=True)
+    practice = PracticeStatsOut()
 
 
 class WebhookOut(FastOutSerializer):

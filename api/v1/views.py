@@ -322,12 +322,15 @@ class CohortChallengeStats(CohortMixin, ApiView):
     @extend_schema(
         responses={200: s.ChallengeStatsOut},
         description="Per programme week of the cohort: active participants, entries, follow-ups done and "
-        "outcomes by kind. Aggregates only: never notes, nor who was met.",
+        "outcomes by kind; and practice after the course: check-in response rate, booster retention "
+        "(overall and per module), median days to a first win. Aggregates only: never notes, plans, "
+        "nor who was met.",
     )
     def get(self, request, id):
         cohort = self.lookup(uuid=id)
         weeks = selectors.cohort_challenge_stats(cohort=cohort)
-        return Response(s.ChallengeStatsOut({"cohort": cohort.uuid, "weeks": weeks}).data)
+        practice = selectors.cohort_practice_stats(cohort=cohort)
+        return Response(s.ChallengeStatsOut({"cohort": cohort.uuid, "weeks": weeks, "practice": practice}).data)
 
 
 # --- Enrolments ---------------------------------------------------------------------------------

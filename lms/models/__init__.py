@@ -2,6 +2,7 @@ from .certificate import Certificate, CertificateSerialCounter, CertificateSetti
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
+from .practice import BoosterCard, BoosterDigest, CheckIn, CheckInStatus
 from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
@@ -10,12 +11,16 @@ from .worker import ClaimedTaskResult, WorkerHeartbeat
 
 __all__ = [
     "AttemptStatus",
+    "BoosterCard",
+    "BoosterDigest",
     "Certificate",
     "CertificateSerialCounter",
     "CertificateSettings",
     "CertificateStatus",
     "ChallengeLog",
     "ChallengeLogOutcomeChange",
+    "CheckIn",
+    "CheckInStatus",
     "ClaimedTaskResult",
     "Cohort",
     "CohortImport",

@@ -34,6 +34,7 @@ from courses.models import Challenge
 
 from .. import weeks
 from ..models import ChallengeLog, Cohort, Enrolment, EnrolmentStatus, FollowUp, ModuleProgress, NudgeLog, Outcome
+from .practice import PracticeStats, cohort_totals, practice_by_enrolment
 
 INACTIVE_DAYS = 7
 BEHIND_MODULES = 2
@@ -132,6 +133,9 @@ class ParticipantRow:
     inactive_days: int = 0
     reasons: list[str] = field(default_factory=list)
     cells: list[ModuleCell] = field(default_factory=list)
+    # Practice after the course (docs/practice.md): check-ins answered, booster questions retained,
+    # and (PLANS, from the if-then plans feature) plans made and kept.
+    practice: PracticeStats = field(default_factory=PracticeStats)
 
     @property
     def at_risk(self) -> bool:
@@ -159,6 +163,8 @@ class CohortReport:
     module_chart: list[dict]
     weekly_chart: list[dict]
     outcome_chart: list[dict]
+    practice: PracticeStats = field(default_factory=PracticeStats)
+    retention_chart: list[dict] = field(default_factory=list)
 
     @property
     def required_count(self) -> int:
@@ -303,6 +309,14 @@ def cohort_report(
         if row:
             row.done, row.exhausted = p["done"], p["exhausted"]
 
+    # Check-ins answered and booster retention: two grouped queries (lms/selectors/practice.py).
+    practice, by_module = practice_by_enrolment(
+        cohort=cohort, enrolment_ids=None if enrolment_ids is None else list(rows)
+    )
+    for enrolment_id, stats in practice.items():
+        if enrolment_id in rows:
+            rows[enrolment_id].practice = stats
+
     started = current_week >= 1
     resolved = weeks.resolve_targets(current_week, targets)
     for row in rows.values():
@@ -325,7 +339,20 @@ def cohort_report(
         expected=expected,
         rows=list(rows.values()),
         **(_charts(cohort, modules, rows, in_cohort, columns, targets) if enrolment_ids is None else _NO_CHARTS),
+        practice=cohort_totals(practice, rows),
+        retention_chart=_retention_chart(modules, by_module),
     )
+
+
+def _retention_chart(modules: list[ModuleInfo], by_module: dict[int, dict]) -> list[dict]:
+    """Per module with boosters: questions retained of those in boosters, across the cohort."""
+    chart = []
+    for m in modules:
+        counts = by_module.get(m.id)
+        if counts:
+            percent = round(100 * counts["retained"] / counts["total"]) if counts["total"] else 0
+            chart.append({"label": m.title, **counts, "percent": percent})
+    return chart
 
 
 _NO_CHARTS = {"module_chart": [], "weekly_chart": [], "outcome_chart": []}

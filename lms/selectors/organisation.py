@@ -30,6 +30,7 @@ from ..models import (
     OrganisationMember,
     Outcome,
 )
+from .practice import cohort_totals, median_days_to_first_win, practice_by_enrolment
 
 MAX_STATS_WEEKS = 52
 
@@ -210,3 +211,33 @@ def cohort_challenge_stats(*, cohort: Cohort) -> list[dict]:
         entry["active_participants"] = len(entry.pop("participants"))
         out.append(entry)
     return out
+
+
+def cohort_practice_stats(*, cohort: Cohort) -> dict:
+    """Practice after the course, for HR: check-in response rate, booster retention (overall and
+    per module) and the median days from the cohort's start to a participant's first win.
+
+    Aggregates only (four queries): never the text of an entry, a note or a plan.
+    """
+    per_enrolment, by_module = practice_by_enrolment(cohort=cohort)
+    totals = cohort_totals(per_enrolment, per_enrolment)
+    keys = dict(ModulePage.objects.filter(pk__in=list(by_module)).values_list("pk", "translation_key"))
+    return {
+        "checkins_sent": totals.checkins_sent,
+        "checkins_answered": totals.checkins_answered,
+        "checkin_response_rate": totals.response_rate,
+        "questions_in_boosters": totals.questions_total,
+        "questions_retained": totals.questions_retained,
+        "retention": totals.retention,
+        "retention_by_module": [
+            {
+                "module": keys[module_id],
+                "participants": counts["participants"],
+                "questions_in_boosters": counts["total"],
+                "questions_retained": counts["retained"],
+            }
+            for module_id, counts in sorted(by_module.items())
+            if module_id in keys
+        ],
+        "median_days_to_first_win": median_days_to_first_win(cohort=cohort),
+    }

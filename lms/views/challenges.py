@@ -19,6 +19,7 @@ from .. import challenge_charts, services, weeks
 from ..challenge_forms import OutcomeForm, apply_service_errors, log_form
 from ..models import Outcome, Setting
 from ..selectors import challenges as selectors
+from ..selectors.practice import checkin_wins
 
 HISTORY_PER_PAGE = 20
 
@@ -203,6 +204,7 @@ def wins_page(request, course_id: int):
     programme = selectors.challenge_programme(enrolment=enrolment, with_counts=False)
     wins = selectors.challenge_wins(programme=programme)
     context = {
+        "checkins": checkin_wins(enrolment=enrolment, start=programme.start),
         "course": enrolment.course,
         "programme": programme,
         "wins": wins,

@@ -28,9 +28,15 @@ def cell_html(cell: ModuleCell) -> SafeString:
     )
 
 
+def _ratio(part: int | None, whole: int | None) -> str:
+    """ "2 / 3", or an en dash when there is nothing to count."""
+    return f"{part} / {whole}" if whole else "\N{EN DASH}"
+
+
 def row_html(row: ParticipantRow, *, url: str, week_target: int | None) -> SafeString:
     """One ``<tr>`` of the cohort table: pick box, name, progress, module cells, challenge
-    figures, last activity and the at-risk reasons."""
+    figures, practice figures (check-ins answered / sent, booster questions retained / in
+    boosters, plans kept / made), last activity and the at-risk reasons."""
     pick = (
         format_html(
             '<input type="checkbox" name="participant" value="{0}" id="pick-{0}" aria-label="Select {1} for a nudge">',
@@ -56,6 +62,7 @@ def row_html(row: ParticipantRow, *, url: str, week_target: int | None) -> SafeS
         ' <span class="nowrap">{progress}%</span></td>'
         "{cells}"
         "<td>{week}{target}</td><td>{streak} wk</td><td>{overdue}</td><td>{wins}</td>"
+        "<td>{checkins}</td><td>{retained}</td><td>{plans}</td>"
         '<td><time datetime="{iso}">{day}</time></td>'
         "<td>{risk}</td></tr>",
         class_=mark_safe(' class="row-at-risk"') if row.at_risk else "",
@@ -70,6 +77,9 @@ def row_html(row: ParticipantRow, *, url: str, week_target: int | None) -> SafeS
         streak=row.streak,
         overdue=row.overdue,
         wins=row.wins,
+        checkins=_ratio(row.practice.checkins_answered, row.practice.checkins_sent),
+        retained=_ratio(row.practice.questions_retained, row.practice.questions_total),
+        plans=_ratio(row.practice.plans_kept, row.practice.plans_made),  # PLANS: None until plans exist
         iso=dateformat.format(local, "c"),
         day=dateformat.format(local, "j M"),
         risk=risk,

@@ -5,7 +5,10 @@ import datetime as dt
 from django.utils import timezone
 
 from lms.selectors.cohorts import ModuleCell, ParticipantRow
+from lms.selectors.practice import PracticeStats
 from lms.views.cohort_rows import row_html
+
+DASH = "\N{EN DASH}"
 
 
 def make_row(**overrides) -> ParticipantRow:
@@ -64,5 +67,12 @@ def test_cells_progress_challenge_figures_and_local_time():
     assert '<span class="flag">attempts used up</span>' in html
     assert '<td class="cell-todo"><span class="status-badge status-todo">Not started</span></td>' in html
     assert "<td>2 / 3</td><td>1 wk</td><td>1</td><td>3</td>" in html
+    assert f"<td>3</td><td>{DASH}</td><td>{DASH}</td><td>{DASH}</td>" in html  # no check-in, booster or plan yet
     local = timezone.localtime(make_row().last_activity)
     assert f'<time datetime="{local.isoformat()}">{local.day} {local:%b}</time>' in html
+
+
+def test_practice_figures():
+    stats = PracticeStats(checkins_sent=3, checkins_answered=2, questions_total=9, questions_retained=5)
+    html = row_html(make_row(practice=stats), url="/t/1/7/", week_target=3)
+    assert f"<td>3</td><td>2 / 3</td><td>5 / 9</td><td>{DASH}</td>" in html
