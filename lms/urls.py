@@ -1,12 +1,15 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, trainer
+from .views import account, certificates, challenges, learning, participant, privacy, trainer
 
 app_name = "microlearn_lms"
 
 urlpatterns = [
     path("learn/", participant.learn_home, name="learn"),
     path("learn/account/", account.account_page, name="account"),
+    path("learn/account/my-data.zip", privacy.data_export, name="account_data_export"),
+    path("learn/account/erase/", privacy.erase_account, name="account_erase"),
+    path("account-erased/", privacy.account_erased, name="account_erased"),
     path("learn/courses/<int:course_id>/enrol/", learning.enrol, name="enrol"),
     path("learn/modules/<int:module_id>/confirm/", learning.module_confirm, name="module_confirm"),
     path("learn/modules/<int:module_id>/quiz/", learning.quiz_start, name="quiz_start"),
