@@ -21,7 +21,7 @@ _SECRET_RE = re.compile(r"(?i)(bearer\s+|api[_-]?key[=:]\s*|password[=:]\s*|secr
 
 # Query parameters whose value is personal data: redacted wherever a URL is logged.
 PERSONAL_PARAMETERS = ("email", "external_id", "user_name", "username", "employee_number", "first_name", "last_name")
-_QUERY_RE = re.compile(r"(?i)([?&;](?:%s)=)[^&\s\"'#;]*" % "|".join(PERSONAL_PARAMETERS))
+_QUERY_RE = re.compile(r"(?i)([?&;](?:" + "|".join(PERSONAL_PARAMETERS) + r")=)[^&\s\"'#;]*")
 # An email address, also percent-encoded (%40) as it appears in URLs.
 _EMAIL_RE = re.compile(r"(?i)[a-z0-9!#$%&'*+/=?^_`{|}~.-]+(?:@|%40)[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 

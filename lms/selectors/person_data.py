@@ -153,9 +153,13 @@ def person_data_kinds(*, user) -> list[DataKind]:
             "progress", progress, _values(ModuleProgress.objects.filter(enrolment__user=user).order_by("pk"), progress)
         ),
         DataKind(
-            "quiz_attempts", attempts, _values(QuizAttempt.objects.filter(enrolment__user=user).order_by("pk"), attempts)
+            "quiz_attempts",
+            attempts,
+            _values(QuizAttempt.objects.filter(enrolment__user=user).order_by("pk"), attempts),
         ),
-        DataKind("challenge_logs", logs, _values(ChallengeLog.objects.filter(enrolment__user=user).order_by("pk"), logs)),
+        DataKind(
+            "challenge_logs", logs, _values(ChallengeLog.objects.filter(enrolment__user=user).order_by("pk"), logs)
+        ),
         DataKind(
             "certificates",
             certificates,

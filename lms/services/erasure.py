@@ -282,4 +282,3 @@ def erase_person_data(
     for eraser in hooks.get_hooks(ERASE_HOOK):
         eraser(erasure=erasure)
     return erasure
-
