@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from wagtail import hooks
 
 from ..models import (
@@ -140,7 +141,7 @@ def person_data_kinds(*, user) -> list[DataKind]:
         "weekly_email_cap",
         "unsubscribed_at",
     )
-    user_model = type(user)
+    user_model = get_user_model()
     kinds = [
         DataKind("account", account, _values(user_model.objects.filter(pk=user.pk), account)),
         DataKind(
