@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ..models import Enrolment, OrganisationMember
-from . import erasure
+from .erasure import erase_person_data
 from .participants import ERASED_NAME, account_is_privileged, participant_erase
 
 CONFIRM_PHRASE = "erase my account"
@@ -66,7 +66,7 @@ def account_erase(*, user) -> None:
         account.is_active = False
         account.set_unusable_password()
         account.save()
-        erasure.erase_person_data(
+        erase_person_data(
             organisation_id=None,
             user_id=account.pk,
             enrolment_ids=list(Enrolment.objects.filter(user=account).values_list("pk", flat=True)),

@@ -46,7 +46,7 @@ from ..conf import conf
 from ..models import Cohort, Enrolment, Organisation, OrganisationMember
 from ..roles import is_trainer
 from ..worker.enqueue import enqueue_on_commit
-from . import erasure
+from .erasure import erase_person_data
 
 ERASED_NAME = "Erased"
 ERASED_PARTICIPANT = "Erased participant"
@@ -414,7 +414,7 @@ def participant_erase(*, member: OrganisationMember) -> OrganisationMember:
             enrolments.update(user=placeholder, updated_at=now)
             member.user = placeholder
             account_id = placeholder.pk
-        erasure.erase_person_data(
+        erase_person_data(
             organisation_id=member.organisation_id,
             user_id=account_id,
             enrolment_ids=enrolment_ids,
