@@ -12,5 +12,7 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# Access lines keep no personal data: ?email= values and email addresses are redacted (docs/privacy.md).
+logger_class = "config.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, practice, sso, trainer
+from .views import account, certificates, challenges, learning, participant, practice, privacy, sso, trainer
 
 app_name = "microlearn_lms"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("sso/", sso.sso_start, name="sso-start"),
     path("sso/callback/", sso.sso_callback, name="sso-callback"),
     path("sso/<slug:slug>/login/", sso.sso_login, name="sso-login"),
+    path("learn/account/my-data.zip", privacy.data_export, name="account_data_export"),
+    path("learn/account/erase/", privacy.erase_account, name="account_erase"),
+    path("account-erased/", privacy.account_erased, name="account_erased"),
     path("learn/courses/<int:course_id>/enrol/", learning.enrol, name="enrol"),
     path("learn/modules/<int:module_id>/confirm/", learning.module_confirm, name="module_confirm"),
     path("learn/modules/<int:module_id>/quiz/", learning.quiz_start, name="quiz_start"),

@@ -19,6 +19,7 @@ from .views.challenges import dashboard_section
 from .views.my_cohort import cohort_section
 from .views.participant import courses_section
 from .views.practice import boosters_section
+from .views.privacy import erase_section, export_section
 
 # --- Learning records ---------------------------------------------------------------------------
 
@@ -45,6 +46,8 @@ for name, render in (
 
 # --- /learn/account/ sections (lms/account.py): same pattern, own hooks --------------------------
 hooks.register(ACCOUNT_HOOK, partial(LearnSection, "profile", profile_section))
+hooks.register(ACCOUNT_HOOK, partial(LearnSection, "export", export_section))
+hooks.register(ACCOUNT_HOOK, partial(LearnSection, "erase", erase_section))
 
 
 @hooks.register("register_admin_viewset")

@@ -12,6 +12,6 @@ class HasApiKeyScope(permissions.BasePermission):
         key = request.auth
         if not isinstance(key, ApiKey):
             return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
+        if request.method in permissions.SAFE_METHODS or getattr(view, "read_only_post", False):
+            return True  # read_only_post: a POST that only reads (a search with a body)
         return key.can_write

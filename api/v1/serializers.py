@@ -95,6 +95,20 @@ class ParticipantUpdateIn(ParticipantRecordIn):
     )
 
 
+class ParticipantSearchIn(StrictInput):
+    """Look a participant up without putting personal data in the URL (access logs keep URLs)."""
+
+    email = serializers.CharField(max_length=254, required=False, help_text="Exact work email (case-insensitive).")
+    external_id = serializers.CharField(max_length=100, required=False, help_text="Exact HR id.")
+    user_name = serializers.CharField(max_length=255, required=False, help_text="Exact user name (case-insensitive).")
+
+    def validate(self, attrs):
+        attrs = {name: value.strip() for name, value in attrs.items() if value and value.strip()}
+        if not attrs:
+            raise serializers.ValidationError("Give at least one of email, external_id, user_name.")
+        return attrs
+
+
 class CohortCreateIn(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     course = serializers.UUIDField(help_text="A course id from /courses/.")

@@ -7,6 +7,7 @@ app_name = "microlearn_api"
 
 urlpatterns = [
     path("participants/", views.ParticipantListCreate.as_view(), name="participant-list"),
+    path("participants/search/", views.ParticipantSearch.as_view(), name="participant-search"),
     path("participants/<uuid:id>/", views.ParticipantDetail.as_view(), name="participant-detail"),
     path("participants/<uuid:id>/deactivate/", views.ParticipantDeactivate.as_view(), name="participant-deactivate"),
     path("participants/<uuid:id>/reactivate/", views.ParticipantReactivate.as_view(), name="participant-reactivate"),

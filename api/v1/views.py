@@ -185,6 +185,29 @@ class ParticipantListCreate(ParticipantMixin, ApiView):
         return created(request, s.ParticipantOut(member).data, "participant-detail")
 
 
+SEARCH_LIMIT = 50
+
+
+class ParticipantSearch(ParticipantMixin, ApiView):
+    read_only_post = True  # it changes nothing: read-only keys may search
+
+    @extend_schema(
+        request=s.ParticipantSearchIn,
+        responses={200: s.page_of(s.ParticipantOut)},
+        description="Find your participants by `email`, `external_id` or `user_name` (exact; email and user "
+        "name case-insensitive; several fields must all match) without putting personal data in the URL, "
+        "where access logs would keep it. At most 50 results, `next` is always null. Read-only keys may use it. "
+        "The `GET /participants/?email=` filter still works, but its value is redacted from the site's logs.",
+    )
+    @idempotent
+    def post(self, request):
+        data = self.validated(s.ParticipantSearchIn)
+        lookups = {"email": "email__iexact", "external_id": "external_id", "user_name": "user_name__iexact"}
+        found = self.get_queryset().filter(**{lookups[name]: value for name, value in data.items()})
+        rows = list(found.order_by("created_at", "id")[:SEARCH_LIMIT])
+        return Response(s.page_of(s.ParticipantOut)({"next": None, "results": rows}).data)
+
+
 class ParticipantDetail(ParticipantMixin, ApiView):
     @extend_schema(responses={200: s.ParticipantOut})
     def get(self, request, id):
@@ -588,10 +611,13 @@ class CertificatePdf(CertificateMixin, ApiView):
 
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, "The certificate as issued.")},
-        description="The stored PDF, exactly as issued (never re-rendered). 409 while it is still being rendered.",
+        description="The stored PDF, exactly as issued (never re-rendered). 409 while it is still being rendered; "
+        "410 once the holder's data was erased (the PDF was withdrawn).",
     )
     def get(self, request, id):
         certificate = self.lookup(uuid=id)
+        if certificate.holder_erased_at is not None:
+            raise problems.Gone("The holder's data was erased; the PDF was withdrawn.")
         if not certificate.pdf:
             raise problems.Conflict("The certificate is not rendered yet; retry in a minute.")
         return FileResponse(

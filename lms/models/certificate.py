@@ -6,6 +6,10 @@ Lifecycle (``CertificateStatus``)::
                           │                   │
                           └──── re-issue ─────┴──▶ SUPERSEDED (points at the new one)
 
+When the holder's data is erased (``lms.services.erasure``) the status stays, the name becomes
+"Erased participant", the PDF is deleted and ``holder_erased_at`` is set: an ISSUED certificate
+may then have no PDF.
+
 A PENDING certificate has its serial and code but no PDF yet (rendering failed or has not run;
 ``attempts`` and ``last_error`` say why). At most one certificate per enrolment is *current*
 (anything but SUPERSEDED); a partial unique constraint enforces it.
@@ -62,6 +66,11 @@ class Certificate(models.Model):
 
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=500, blank=True)
+    holder_erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The holder's data was erased: the name is replaced and the PDF withdrawn (docs/privacy.md).",
+    )
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
@@ -83,7 +92,7 @@ class Certificate(models.Model):
                 name="ml_certificate_revoked_has_timestamp",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="issued") | ~models.Q(pdf=""),
+                condition=~models.Q(status="issued") | ~models.Q(pdf="") | models.Q(holder_erased_at__isnull=False),
                 name="ml_certificate_issued_has_pdf",
             ),
         ]

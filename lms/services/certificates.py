@@ -158,8 +158,8 @@ def certificate_render(*, certificate_id: int) -> Certificate:
     from ..certificates.pdf import render_certificate
 
     certificate = Certificate.objects.get(pk=certificate_id)
-    if certificate.status != CertificateStatus.PENDING or certificate.pdf:
-        return certificate
+    if certificate.status != CertificateStatus.PENDING or certificate.pdf or certificate.holder_erased_at:
+        return certificate  # nothing to render (an erased holder's certificate is never rendered)
     try:
         filename, _content_type, content = render_certificate(certificate)
     except Exception as exc:

@@ -43,6 +43,8 @@ def collection_posts(b):
             {"name": b.cohort.name, "course": str(b.course.translation_key), "start_date": "2026-01-05"},
             201,
         ),
+        # B's person searched by their email: nothing found (an empty page, never their record)
+        "participant-search": ({"email": b.member.email}, 200),
         "enrolment-list": ({"participant": str(b.member.uuid), "cohort": str(b.cohort.uuid)}, 400),
         "enrolment-bulk": ({"items": [{"participant": str(b.member.uuid), "cohort": str(b.cohort.uuid)}]}, 200),
         "webhook-list": ({"url": "https://hooks.example.net/x", "events": ["enrolment.completed"]}, 201),
@@ -121,5 +123,7 @@ def test_other_organisations_objects_are_invisible(name, route, method, token_cl
         text = response.content.decode()
         if name == "enrolment-bulk":
             assert response.json()["failed"] == 1
+        if name == "participant-search":
+            assert response.json()["results"] == []
         assert all(identifier not in text for identifier in b_ids(b) - {str(b.member.uuid), str(b.cohort.uuid)})
     assert_b_untouched(b)
