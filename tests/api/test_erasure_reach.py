@@ -29,6 +29,7 @@ from lms.models import (
     ParticipantPreferences,
     QuizAttempt,
 )
+from lms.models.sso import SsoIdentity
 from lms.services.account_erasure import account_erase
 from lms.services.certificates import certificate_revoke
 from tests.factories import UserFactory
@@ -60,6 +61,7 @@ COVERED = {
     "microlearn_lms.nudgelog": "recipient, subject, body, note",
     "microlearn_lms.certificate": "holder name, PDF, revoke reason",
     "microlearn_lms.participantpreferences": "calendar token",
+    "microlearn_lms.ssoidentity": "the provider's subject (deleted)",
     "microlearn_lms.cohortimport": "rows, errors",
     "microlearn_lms.moduleprogress": "no text: dates and scores only",
     "microlearn_lms.challengelogoutcomechange": "no text: outcome choices only",
@@ -74,6 +76,9 @@ NO_PERSONAL_TEXT = {
     "auth.user_groups",
     "auth.user_user_permissions",
     "microlearn_lms.cohort_trainers",
+    # Practice scheduling rows: question ids, ISO weeks, counters and outcome choices only.
+    "microlearn_lms.boostercard",
+    "microlearn_lms.boosterdigest",
     # Editors' work (pages, revisions, media, comments, admin state, API tokens) and 2FA devices:
     # an erased person never has a staff or trainer role (erasure refuses those accounts), and the
     # scan still reads every text column of these tables.
@@ -166,6 +171,10 @@ def person_world(organisation, course):
         last_error="502 for XQ-774411",
     )
     ParticipantPreferences.objects.create(user=user, calendar_token="secret-calendar-token-zebulon")
+    # Some identity providers use the email as the subject: the identity is deleted on erasure.
+    SsoIdentity.objects.create(
+        organisation=organisation, issuer="https://idp.acme.example", subject=PERSON["email"], member=member
+    )
     LogEntry.objects.create(
         user=trainer,
         content_type=ContentType.objects.get_for_model(get_user_model()),
