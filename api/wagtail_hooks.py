@@ -5,6 +5,7 @@ setting "revoked at" (or delete it).
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.views import generic
@@ -12,6 +13,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from .models import ApiKey, WebhookEndpoint
+from .services import UnsafeURL, webhook_url_check
 
 
 class ApiKeyCreateView(generic.CreateView):
@@ -47,6 +49,21 @@ class WebhookEndpointViewSet(ModelViewSet):
     form_fields = ["organisation", "url", "description", "events", "is_active"]
     list_display = ["url", "organisation", "events", "is_active", "created_at"]
     list_filter = ["organisation", "is_active"]
+
+    def get_form_class(self, for_update=False):
+        """The API's SSRF rule (``webhook_url_check``) on the URL field: HTTPS, public addresses only."""
+        base = super().get_form_class(for_update=for_update)
+
+        class WebhookEndpointForm(base):
+            def clean_url(self):
+                url = self.cleaned_data["url"]
+                try:
+                    webhook_url_check(url=url)
+                except UnsafeURL as exc:
+                    raise ValidationError(str(exc)) from None
+                return url
+
+        return WebhookEndpointForm
 
 
 class HrApiGroup(ViewSetGroup):

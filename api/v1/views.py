@@ -27,6 +27,7 @@ from api.models import WebhookEndpoint
 from courses.models import CoursePage
 from lms.conf import conf
 from lms.models import Certificate, Cohort, Enrolment, OrganisationMember
+from lms.selectors import feeds
 from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
 from lms.services import participants as participant_services
@@ -407,12 +408,12 @@ class EnrolmentWithdraw(EnrolmentMixin, ApiView):
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
-    description="Start from changes at or after this ISO 8601 time (ignored when `cursor` is given).",
+    description="Only changes at or after this ISO 8601 time (ignored when `cursor` is given).",
 )
 
 
 class CompletionFeed(EnrolmentMixin, ApiView):
-    """The change feed: enrolments in (updated_at, id) order; poll with the ``next`` link."""
+    """The change feed: enrolments in commit order (``lms.selectors.feeds``); poll with the ``next`` link."""
 
     is_list = True
     filterset_class = filters.CompletionFilter
@@ -420,17 +421,13 @@ class CompletionFeed(EnrolmentMixin, ApiView):
     @extend_schema(
         responses={200: s.page_of(s.CompletionOut, feed=True)},
         parameters=[UPDATED_SINCE],
-        description="Every enrolment whose status changed (created, completed, withdrawn), oldest change "
-        "first. Store the `next` link and poll it: each change appears once, and a row changed again later "
-        "appears again at its new place. Changes younger than `MICROLEARN_API_FEED_SETTLE_SECONDS` are held back so a "
-        "transaction committing late can never slip behind a cursor.",
+        description="Every enrolment whose status changed (created, completed, withdrawn), in the order the "
+        "changes committed. Store the `next` link and poll it: each change appears once, and a row changed again "
+        "later appears again at its new place. A change is shown only once every transaction that began before "
+        "it has ended, so a long transaction committing late can never slip behind a cursor.",
     )
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        settle = conf.API_FEED_SETTLE_SECONDS
-        if settle:
-            queryset = queryset.filter(updated_at__lte=timezone.now() - dt.timedelta(seconds=settle))
-        start = None
+        queryset = feeds.committed_enrolments(self.filter_queryset(self.get_queryset()))
         since = request.query_params.get("updated_since")
         if since and not request.query_params.get("cursor"):
             try:
@@ -441,8 +438,9 @@ class CompletionFeed(EnrolmentMixin, ApiView):
                 raise exceptions.ValidationError({"updated_since": ["Use an ISO 8601 date-time."]})
             if timezone.is_naive(parsed):
                 parsed = timezone.make_aware(parsed, dt.UTC)
-            start = (parsed, 0)  # strictly after (since, 0): every row updated at or after ``since``
-        page = KeysetPage(request, queryset.values(*s.ENROLMENT_COLUMNS), ("updated_at", "id"), start=start)
+            queryset = queryset.filter(updated_at__gte=parsed)
+        columns = (*s.ENROLMENT_COLUMNS, *feeds.ENROLMENT_KEYSET)
+        page = KeysetPage(request, queryset.values(*columns), feeds.ENROLMENT_KEYSET)
         feed = {
             "next": page.resume_link or request.build_absolute_uri(),
             "has_more": page.has_more,

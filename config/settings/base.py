@@ -244,9 +244,7 @@ SPECTACULAR_SETTINGS = {
 MICROLEARN_API_THROTTLE_RATE = os.environ.get("MICROLEARN_API_THROTTLE_RATE", "600/min")  # per API key
 MICROLEARN_API_THROTTLE_CACHE = "default"  # use a shared cache (database/Redis) when running several processes
 MICROLEARN_API_MAX_BODY_BYTES = 1024 * 1024
-MICROLEARN_API_FEED_SETTLE_SECONDS = 5  # completions feed holds back changes younger than this (late commits)
-MICROLEARN_WEBHOOK_MAX_ATTEMPTS = 8
-MICROLEARN_WEBHOOK_BACKOFF_SECONDS = 30  # first retry delay, doubled each attempt
+MICROLEARN_WEBHOOK_MAX_ATTEMPTS = 8  # retried over 27.6 h (MICROLEARN_WEBHOOK_RETRY_SCHEDULE), then failed
 MICROLEARN_WEBHOOK_TIMEOUT_SECONDS = 10
 MICROLEARN_WEBHOOK_ALLOW_LOOPBACK = False  # tests only: accept http:// and loopback targets
 

@@ -2,6 +2,7 @@ from .certificate import Certificate, CertificateSerialCounter, CertificateSetti
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
+from .events import Event, EventType
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
 from .worker import ClaimedTaskResult, WorkerHeartbeat
@@ -20,6 +21,8 @@ __all__ = [
     "Enrolment",
     "EnrolmentSource",
     "EnrolmentStatus",
+    "Event",
+    "EventType",
     "FollowUp",
     "ImportStatus",
     "ModuleProgress",
