@@ -12,7 +12,13 @@ import uuid
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiWebhook,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
@@ -23,7 +29,6 @@ from lms.selectors import feeds
 
 from . import serializers as s
 from .idempotency import idempotent
-from .output import FastOutSerializer
 from .pagination import KeysetPage
 from .views import ApiView, WebhookMixin
 from .webhooks import event_body
@@ -31,30 +36,121 @@ from .webhooks import event_body
 # --- Serializers (the schema of the feed items and webhook bodies) ------------------------------
 
 
-class EventDataOut(FastOutSerializer):
-    """Ids only. Which fields appear depends on the type (see each field)."""
-
-    id = serializers.UUIDField(
-        help_text="The subject: the enrolment (enrolment.*), certificate (certificate.*) "
-        "or participant (participant.*)."
-    )
-    participant = serializers.UUIDField(
-        required=False, allow_null=True, help_text="enrolment.*, certificate.*: the participant's id."
-    )
-    cohort = serializers.UUIDField(required=False, help_text="enrolment.*: the cohort's id.")
-    course = serializers.UUIDField(required=False, help_text="enrolment.*, certificate.*: the course's id.")
-    status = serializers.ChoiceField(
-        choices=["active", "completed", "withdrawn"], required=False, help_text="enrolment.*: status after the event."
-    )
-    enrolment = serializers.UUIDField(required=False, help_text="certificate.*: the enrolment's id.")
-    serial = serializers.CharField(required=False, help_text="certificate.*: the certificate's serial number.")
+# Schema only: the feed and the webhooks write ``webhooks.event_body`` (ids only).
+class EnrolmentEventData(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The enrolment.")
+    participant = serializers.UUIDField(allow_null=True, help_text="The participant (null if no longer a member).")
+    cohort = serializers.UUIDField()
+    course = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["active", "completed", "withdrawn"], help_text="After the event.")
 
 
-class EventOut(FastOutSerializer):
+class CertificateEventData(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The certificate.")
+    serial = serializers.CharField()
+    enrolment = serializers.UUIDField()
+    participant = serializers.UUIDField(allow_null=True)
+    course = serializers.UUIDField()
+
+
+class ParticipantEventData(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The participant.")
+
+
+DATA_OF = {
+    "enrolment": EnrolmentEventData,
+    "certificate": CertificateEventData,
+    "participant": ParticipantEventData,
+}
+
+
+_UUID = {"type": "string", "format": "uuid"}
+_NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
+
+
+@extend_schema_field(
+    {
+        "description": "Ids only, by the type's subject: enrolment.*, certificate.* or participant.*.",
+        "oneOf": [
+            {
+                "title": "Enrolment event data",
+                "type": "object",
+                "properties": {
+                    "id": _UUID,
+                    "participant": _NULLABLE_UUID,
+                    "cohort": _UUID,
+                    "course": _UUID,
+                    "status": {"enum": ["active", "completed", "withdrawn"]},
+                },
+                "required": ["id", "participant", "cohort", "course", "status"],
+            },
+            {
+                "title": "Certificate event data",
+                "type": "object",
+                "properties": {
+                    "id": _UUID,
+                    "serial": {"type": "string"},
+                    "enrolment": _UUID,
+                    "participant": _NULLABLE_UUID,
+                    "course": _UUID,
+                },
+                "required": ["id", "serial", "enrolment", "participant", "course"],
+            },
+            {
+                "title": "Participant event data",
+                "type": "object",
+                "properties": {"id": _UUID},
+                "required": ["id"],
+                "additionalProperties": False,
+            },
+        ],
+    }
+)
+class EventDataField(serializers.JSONField):
+    pass
+
+
+class EventOut(serializers.Serializer):
     id = serializers.UUIDField(help_text="The event's id: resume the feed after it with `?after=`.")
     type = serializers.ChoiceField(choices=EventType.choices)
     timestamp = serializers.DateTimeField(help_text="When the change happened.")
-    data = EventDataOut()
+    data = EventDataField()
+
+
+class EventFeedOut(serializers.Serializer):
+    next = serializers.URLField(help_text="Poll this link next time (always present).")
+    has_more = serializers.BooleanField(help_text="True when more events are waiting now.")
+    results = EventOut(many=True)
+
+
+def _webhook(event_type: str, label: str) -> OpenApiWebhook:
+    """The POST a receiver gets for one event type (the body is the feed's item)."""
+    name = "".join(part.capitalize() for part in event_type.split(".")) + "Event"
+    body = type(
+        name,
+        (serializers.Serializer,),
+        {
+            "__module__": __name__,
+            "id": serializers.UUIDField(help_text="The event's id, as in the events feed."),
+            "type": serializers.ChoiceField(choices=[(event_type, label)]),
+            "timestamp": serializers.DateTimeField(),
+            "data": DATA_OF[event_type.split(".")[0]](),
+        },
+    )
+    return OpenApiWebhook(
+        name=event_type,
+        decorator=extend_schema(
+            summary=label,
+            description="Signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). "
+            "Answer 2xx within `MICROLEARN_WEBHOOK_TIMEOUT_SECONDS`; else it is retried (docs/api.md).",
+            request=body,
+            responses={200: OpenApiResponse(description="Received (any 2xx).")},
+        ),
+    )
+
+
+# SPECTACULAR_SETTINGS["WEBHOOKS"] (OpenAPI 3.1 ``webhooks``): one entry per event type.
+WEBHOOKS = [_webhook(value, label) for value, label in EventType.choices]
 
 
 class SecretRotatedOut(serializers.Serializer):
@@ -95,7 +191,7 @@ class EventFeed(ApiView):
         return feeds.events_for_organisation(organisation=self.organisation)
 
     @extend_schema(
-        responses={200: s.page_of(EventOut, feed=True)},
+        responses={200: EventFeedOut},
         parameters=[AFTER, TYPE],
         description="Every event of the organisation (enrolments, certificates, participants), in commit order. "
         "Store the `next` link (or the last event's `id`, for `?after=`) and poll it: each event appears once, "

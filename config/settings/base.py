@@ -228,6 +228,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["api.schema.only_hr_api"],
+    # OpenAPI 3.1 for its `webhooks` section: the body of every event type the API pushes.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "api.v1.events.WEBHOOKS",
     # --- HR API (api app) ---
     "DESCRIPTION": "REST API for corporate HR systems: provisioning, cohorts, enrolments, a completions feed, "
     "certificates and signed webhooks. Every request carries an organisation's API key: "

@@ -11,6 +11,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -359,3 +360,29 @@ def test_the_admin_form_refuses_unsafe_urls(world):
     }
     form = form_class(data=data)
     assert not form.is_valid() and "url" in form.errors
+
+
+def test_the_admin_lists_deliveries_and_redelivers_one(client, world, monkeypatch, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    sent = []
+    monkeypatch.setattr(webhooks, "post", lambda url, body, headers: sent.append(headers["webhook-id"]) or 204)
+    delivery = WebhookDelivery.objects.create(
+        endpoint=world.webhook, event="enrolment.created", payload={}, status=DeliveryStatus.FAILED, attempts=8
+    )
+    client.force_login(get_user_model().objects.create_superuser("boss", "boss@example.com", "pw"))
+    listing = client.get("/admin/api_webhook_deliveries/")
+    url = f"/admin/api_webhook_deliveries/{delivery.pk}/redeliver/"
+    assert listing.status_code == 200 and url in listing.content.decode()
+    assert client.get(url).status_code == 200
+    edit = reverse("api_webhook_deliveries:edit", args=[delivery.pk])
+    assert client.get(edit).status_code in (302, 403)  # a log: not editable
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url).status_code == 302
+    delivery.refresh_from_db()
+    assert sent == [str(delivery.uuid)] and delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 1
+    staff = get_user_model().objects.create_user("clerk", "clerk@example.com", "pw", is_staff=True)
+    client.force_login(staff)
+    assert client.post(url).status_code in (302, 403)
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1  # not redelivered without the permission
