@@ -386,3 +386,35 @@ def test_the_admin_lists_deliveries_and_redelivers_one(client, world, monkeypatc
     assert client.post(url).status_code in (302, 403)
     delivery.refresh_from_db()
     assert delivery.attempts == 1  # not redelivered without the permission
+
+
+# --- Completions feed position, certificates updated_since -----------------------------------------
+
+
+def test_the_database_moves_an_enrolment_in_the_completions_feed_when_it_changes(world):
+    from lms.models import Enrolment
+
+    def position():
+        row = Enrolment.objects.filter(pk=world.enrolment.pk).values("feed_txid", "feed_seq").get()
+        return row["feed_txid"], row["feed_seq"]
+
+    created = position()
+    other = enrol(world)
+    assert created[1] is not None and position() == created
+    Enrolment.objects.filter(pk=world.enrolment.pk).update(last_activity_at=timezone.now())
+    assert position() == created  # updated_at unchanged: no move
+    enrolment_services.enrolment_withdraw(enrolment=world.enrolment)
+    moved = position()
+    assert moved > created and moved[1] > Enrolment.objects.get(pk=other.pk).feed_seq
+
+
+def test_certificates_updated_since(token_client, world):
+    from lms.models import Certificate
+
+    Certificate.objects.filter(pk=world.certificate.pk).update(updated_at=timezone.now() - dt.timedelta(days=3))
+    since = (timezone.now() - dt.timedelta(days=1)).isoformat()
+    assert token_client.get("/api/v1/certificates/", {"updated_since": since}).json()["results"] == []
+    Certificate.objects.filter(pk=world.certificate.pk).update(updated_at=timezone.now())
+    rows = token_client.get("/api/v1/certificates/", {"updated_since": since}).json()["results"]
+    assert [row["id"] for row in rows] == [str(world.certificate.uuid)]
+    assert token_client.get("/api/v1/certificates/", {"updated_since": "soon"}).status_code == 400
