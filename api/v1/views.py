@@ -7,6 +7,7 @@ organisation, so another organisation's object is simply "not found" (404).
 import datetime as dt
 from collections import Counter
 
+from django.core import signing
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -32,7 +33,7 @@ from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
 from lms.services import participants as participant_services
 
-from . import filters, problems
+from . import filters, pagination, problems
 from . import serializers as s
 from .authentication import ApiKeyAuthentication
 from .idempotency import idempotent
@@ -412,6 +413,29 @@ UPDATED_SINCE = OpenApiParameter(
 )
 
 
+def legacy_feed_cursor(raw: str | None) -> dt.datetime | None:
+    """The time in a completions cursor of the ``(updated_at, id)`` era, else None."""
+    if not raw:
+        return None
+    try:
+        values = signing.loads(raw, salt=pagination.SALT)
+        return parse_datetime(values[0]) if isinstance(values, list) and len(values) == 2 else None
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+class WithoutCursor:
+    """``request`` with its ``cursor`` parameter dropped (the page's links get a new one)."""
+
+    def __init__(self, request):
+        self._request = request
+        self.query_params = request.query_params.copy()
+        self.query_params.pop("cursor", None)
+
+    def build_absolute_uri(self, *args):
+        return self._request.build_absolute_uri(*args)
+
+
 class CompletionFeed(EnrolmentMixin, ApiView):
     """The change feed: enrolments in commit order (``lms.selectors.feeds``); poll with the ``next`` link."""
 
@@ -429,7 +453,12 @@ class CompletionFeed(EnrolmentMixin, ApiView):
     def get(self, request):
         queryset = feeds.committed_enrolments(self.filter_queryset(self.get_queryset()))
         since = request.query_params.get("updated_since")
-        if since and not request.query_params.get("cursor"):
+        legacy = legacy_feed_cursor(request.query_params.get("cursor"))
+        if legacy is not None:
+            # A link stored before the feed was commit-ordered: resume from its time (a few rows may repeat).
+            queryset = queryset.filter(updated_at__gte=legacy)
+            request = WithoutCursor(request)
+        elif since and not request.query_params.get("cursor"):
             try:
                 parsed = parse_datetime(since)
             except ValueError:  # well-formed but impossible, such as month 13

@@ -418,3 +418,15 @@ def test_certificates_updated_since(token_client, world):
     rows = token_client.get("/api/v1/certificates/", {"updated_since": since}).json()["results"]
     assert [row["id"] for row in rows] == [str(world.certificate.uuid)]
     assert token_client.get("/api/v1/certificates/", {"updated_since": "soon"}).status_code == 400
+
+
+def test_a_completions_link_stored_before_the_commit_order_still_works(token_client, world):
+    from api.v1.pagination import encode_cursor
+    from lms.models import Enrolment
+
+    Enrolment.objects.filter(pk=world.enrolment.pk).update(updated_at=timezone.now() - dt.timedelta(days=2))
+    fresh = enrol(world)
+    old_cursor = encode_cursor([timezone.now() - dt.timedelta(days=1), 10**9])  # (updated_at, id), as before
+    data = token_client.get("/api/v1/completions/", {"cursor": old_cursor}).json()
+    assert [row["id"] for row in data["results"]] == [str(fresh.uuid)]
+    assert token_client.get(data["next"]).json()["results"] == []  # the new link continues in commit order
