@@ -47,6 +47,11 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     import django
 
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        from _seed import ensure_database
+
+        ensure_database(os.environ["DATABASE_URL"])
+
     django.setup()
     from django.conf import settings
     from django.core.management import call_command

@@ -39,7 +39,9 @@ class Enrolment(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # The completions feed's commit-ordered position, kept by database triggers whenever
     # ``updated_at`` changes (migration 0002): the writing transaction's id on PostgreSQL (0 on
-    # SQLite) and a global sequence number. See lms.selectors.feeds.
+    # SQLite) and a global sequence number. See lms.selectors.feeds. On SQLite a later migration
+    # that rebuilds this table (most AlterFields) drops the triggers: re-run 0002's SQLITE list
+    # after it (tests/api/test_events.py checks the feed position still moves).
     feed_txid = models.BigIntegerField(default=0, editable=False)
     feed_seq = models.BigIntegerField(null=True, unique=True, editable=False)
 
