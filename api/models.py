@@ -13,6 +13,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
+from lms.models.events import EventType
+
 KEY_PREFIX = "mca"  # "Micro-connections Academy": recognisable in logs and secret scanners
 
 
@@ -116,12 +118,8 @@ class IdempotencyRecord(models.Model):
         return f"{self.key} ({self.status_code})"
 
 
-class WebhookEvent(models.TextChoices):
-    ENROLMENT_CREATED = "enrolment.created", "Enrolment created"
-    ENROLMENT_COMPLETED = "enrolment.completed", "Enrolment completed"
-    CERTIFICATE_ISSUED = "certificate.issued", "Certificate issued"
-    CERTIFICATE_REVOKED = "certificate.revoked", "Certificate revoked"
-    PARTICIPANT_DEACTIVATED = "participant.deactivated", "Participant deactivated"
+# The event types webhooks can subscribe to: every type of the events feed (lms.models.EventType).
+WebhookEvent = EventType
 
 
 def new_webhook_secret() -> str:
@@ -148,6 +146,9 @@ class WebhookEndpoint(models.Model):
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="Event types to deliver, e.g. ['enrolment.completed'].")
     secret = models.CharField(max_length=100, default=new_webhook_secret, editable=False)
+    # After a rotation the old secret keeps signing alongside the new one until this time.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -157,6 +158,14 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.url} ({self.organisation})"
+
+    def signing_secrets(self, now=None) -> list[str]:
+        """The current secret, then the previous one while its overlap lasts."""
+        now = now or timezone.now()
+        secrets_ = [self.secret]
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            secrets_.append(self.previous_secret)
+        return secrets_
 
 
 class DeliveryStatus(models.TextChoices):
@@ -172,6 +181,10 @@ class WebhookDelivery(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    # The events-feed event this delivery pushes (purged with it after the retention period).
+    feed_event = models.ForeignKey(
+        "microlearn_lms.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=40, choices=WebhookEvent.choices)
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
@@ -185,7 +198,10 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "webhook deliveries"
-        indexes = [models.Index(fields=["endpoint", "created_at", "id"], name="api_delivery_endpoint_created")]
+        indexes = [
+            models.Index(fields=["endpoint", "created_at", "id"], name="api_delivery_endpoint_created"),
+            models.Index(fields=["endpoint", "status", "created_at"], name="api_delivery_endpoint_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"

@@ -44,7 +44,7 @@ class ApiAutoSchema(AutoSchema):
     operations (views of ``api.v1``)."""
 
     def _is_hr_api(self) -> bool:
-        return type(self.view).__module__.startswith("api.v1.views")
+        return type(self.view).__module__.startswith(("api.v1.views", "api.v1.events"))
 
     def _is_list(self) -> bool:
         return self.method == "GET" and getattr(self.view, "is_list", False)

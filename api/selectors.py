@@ -14,3 +14,7 @@ def webhook_endpoints_for_organisation(*, organisation: Organisation) -> QuerySe
 
 def deliveries_for_endpoint(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(endpoint=endpoint)
+
+
+def delivery_for_endpoint(*, endpoint: WebhookEndpoint, delivery_uuid) -> WebhookDelivery | None:
+    return WebhookDelivery.objects.filter(endpoint=endpoint, uuid=delivery_uuid).first()

@@ -1,17 +1,26 @@
-"""Wagtail admin: an "HR API" menu with organisations' API keys and webhook endpoints.
+"""Wagtail admin: an "HR API" menu with organisations' API keys, webhook endpoints and deliveries.
 
 A new key is shown once, in the confirmation message; only its hash is stored. Revoke a key by
-setting "revoked at" (or delete it).
+setting "revoked at" (or delete it). A webhook URL must pass the API's SSRF check. Deliveries
+are read-only; a failed or succeeded one has a "Redeliver" action (``webhook_delivery_redeliver``).
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import MenuItem
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
-from .models import ApiKey, WebhookEndpoint
+from .models import ApiKey, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .services import UnsafeURL, webhook_delivery_redeliver, webhook_url_check
 
 
 class ApiKeyCreateView(generic.CreateView):
@@ -48,11 +57,82 @@ class WebhookEndpointViewSet(ModelViewSet):
     list_display = ["url", "organisation", "events", "is_active", "created_at"]
     list_filter = ["organisation", "is_active"]
 
+    def get_form_class(self, for_update=False):
+        """The API's SSRF rule (``webhook_url_check``) on the URL field: HTTPS, public addresses only."""
+        base = super().get_form_class(for_update=for_update)
+
+        class WebhookEndpointForm(base):
+            def clean_url(self):
+                url = self.cleaned_data["url"]
+                try:
+                    webhook_url_check(url=url)
+                except UnsafeURL as exc:
+                    raise ValidationError(str(exc)) from None
+                return url
+
+        return WebhookEndpointForm
+
+
+class DeliveryPermissionPolicy(ModelPermissionPolicy):
+    """Deliveries are a log: nobody adds, edits or deletes one here. Redelivering needs the
+    model's change permission (``redeliver``)."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        if action == "redeliver":
+            return super().user_has_permission(user, "change")
+        return super().user_has_permission(user, action)
+
+
+register_permission_policy(WebhookDelivery, DeliveryPermissionPolicy(WebhookDelivery), exact_class=True)
+
+
+class DeliveryIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.status != DeliveryStatus.PENDING:
+            namespace = self.index_url_name.rsplit(":", 1)[0]
+            url = reverse(f"{namespace}:redeliver", args=[instance.pk])
+            buttons.append(MenuItem("Redeliver", url=url, icon_name="resubmit", priority=5))
+        return buttons
+
+
+class WebhookDeliveryViewSet(ModelViewSet):
+    model = WebhookDelivery
+    icon = "resubmit"
+    menu_label = "Webhook deliveries"
+    index_view_class = DeliveryIndexView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = ["status"]  # no add or edit view is reachable (DeliveryPermissionPolicy)
+    list_display = ["event", "endpoint", "status", "attempts", "last_error", "created_at"]
+    list_filter = ["status", "event"]
+
+    def redeliver_view(self, request, pk):
+        if not self.permission_policy.user_has_permission(request.user, "redeliver"):
+            raise PermissionDenied
+        delivery = get_object_or_404(WebhookDelivery.objects.select_related("endpoint"), pk=pk)
+        index_url = reverse(self.get_url_name("index"))
+        if request.method == "POST":
+            webhook_delivery_redeliver(delivery=delivery)
+            messages.success(request, f"Delivery {delivery.uuid} queued again.")
+            return redirect(index_url)
+        context = {"delivery": delivery, "index_url": index_url}
+        return TemplateResponse(request, "microlearn_api/admin/redeliver_confirm.html", context)
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("<int:pk>/redeliver/", self.redeliver_view, name="redeliver")]
+
 
 class HrApiGroup(ViewSetGroup):
     menu_label = "HR API"
     menu_icon = "code"
-    items = (ApiKeyViewSet("api_keys"), WebhookEndpointViewSet("api_webhooks"))
+    items = (
+        ApiKeyViewSet("api_keys"),
+        WebhookEndpointViewSet("api_webhooks"),
+        WebhookDeliveryViewSet("api_webhook_deliveries"),
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -42,10 +42,12 @@ DEFAULTS: dict[str, Any] = {
     "API_THROTTLE_CACHE": "default",  # a shared cache (database, Redis) when several processes serve
     "API_MAX_BODY_BYTES": 1024 * 1024,
     "API_MAX_PAGE_SIZE": 200,
-    "API_FEED_SETTLE_SECONDS": 5,  # the completions feed holds back changes younger than this
-    "WEBHOOK_MAX_ATTEMPTS": 8,
-    "WEBHOOK_BACKOFF_SECONDS": 30,  # first retry delay, doubled at each attempt
-    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "EVENT_RETENTION_DAYS": 30,  # the events feed keeps events (and their webhook deliveries) this long
+    "WEBHOOK_MAX_ATTEMPTS": 8,  # then the delivery is FAILED (still redeliverable, still in the feed)
+    # Seconds before each retry (the last one repeats): 1m, 5m, 30m, 2h, 5h, 10h, 10h = 27.6 h in all.
+    "WEBHOOK_RETRY_SCHEDULE": (60, 300, 1800, 7200, 18000, 36000, 36000),
+    "WEBHOOK_TIMEOUT_SECONDS": 10,  # one deadline for a whole attempt: connect, send, read the response
+    "WEBHOOK_SECRET_OVERLAP_SECONDS": 24 * 3600,  # after a rotation the old secret signs alongside this long
     "WEBHOOK_ALLOW_LOOPBACK": False,  # tests only: accept http:// and loopback targets
     # --- Single sign-on (docs/sso.md) ---
     "SSO_HTTP_TIMEOUT": 10,  # seconds for each call to an organisation's OpenID provider

@@ -9,18 +9,22 @@ values (ids, not objects), so they can hand them straight to a task:
 ``enrolment_withdrawn``  enrolment_id, user_id, course_id, cohort_id, occurred_at
 
 ``sender`` is the ``Enrolment`` class. ``occurred_at`` is an aware UTC datetime.
+
+``send_on_commit`` also writes the event's outbox row (``lms.models.Event``, the HR API's events
+feed and the source of its webhooks) **at once, inside the caller's transaction** (see
+``lms.outbox``): call it inside the ``transaction.atomic()`` block that makes the change.
 """
 
 from django.db import transaction
 from django.dispatch import Signal
 
+from . import outbox
+from .models.events import EventType
+from .outbox import event_recorded
+
 enrolment_created = Signal()
 enrolment_completed = Signal()
 enrolment_withdrawn = Signal()
-
-
-def send_on_commit(signal: Signal, sender, **payload) -> None:
-    transaction.on_commit(lambda: signal.send(sender=sender, **payload))
 
 
 # Certificates (issue/revoke), and participant lifecycle (HR API). Same conventions as above.
@@ -34,3 +38,24 @@ certificate_revoked = Signal()
 participant_deactivated = Signal()
 participant_reactivated = Signal()
 participant_erased = Signal()
+
+EVENT_TYPES: dict[Signal, str] = {
+    enrolment_created: EventType.ENROLMENT_CREATED,
+    enrolment_completed: EventType.ENROLMENT_COMPLETED,
+    enrolment_withdrawn: EventType.ENROLMENT_WITHDRAWN,
+    certificate_issued: EventType.CERTIFICATE_ISSUED,
+    certificate_revoked: EventType.CERTIFICATE_REVOKED,
+    participant_deactivated: EventType.PARTICIPANT_DEACTIVATED,
+    participant_reactivated: EventType.PARTICIPANT_REACTIVATED,
+    participant_erased: EventType.PARTICIPANT_ERASED,
+}
+
+__all__ = ["EVENT_TYPES", "event_recorded", "send_on_commit"]
+
+
+def send_on_commit(signal: Signal, sender, **payload) -> None:
+    """Record the outbox event now (same transaction), send ``signal`` after the commit."""
+    event_type = EVENT_TYPES.get(signal)
+    if event_type is not None:
+        outbox.record(event_type, payload)
+    transaction.on_commit(lambda: signal.send(sender=sender, **payload))

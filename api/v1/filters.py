@@ -44,10 +44,15 @@ class CertificateFilter(django_filters.FilterSet):
     )
     participant = django_filters.UUIDFilter(method="filter_participant", help_text="A participant id.")
     enrolment = django_filters.UUIDFilter(field_name="enrolment__uuid", help_text="An enrolment id.")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only certificates changed (issued, revoked, superseded) at or after this ISO 8601 time.",
+    )
 
     class Meta:
         model = Certificate
-        fields = ["status", "participant", "enrolment"]
+        fields = ["status", "participant", "enrolment", "updated_since"]
 
     def filter_participant(self, queryset, name, value):
         return queryset.filter(participant_uuid=value)

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import events, views
 
 app_name = "microlearn_api"
 
@@ -28,6 +28,14 @@ urlpatterns = [
     path("webhooks/", views.WebhookListCreate.as_view(), name="webhook-list"),
     path("webhooks/<uuid:id>/", views.WebhookDetail.as_view(), name="webhook-detail"),
     path("webhooks/<uuid:id>/deliveries/", views.WebhookDeliveries.as_view(), name="webhook-deliveries"),
+    path(
+        "webhooks/<uuid:id>/deliveries/<uuid:delivery_id>/redeliver/",
+        events.WebhookDeliveryRedeliver.as_view(),
+        name="webhook-delivery-redeliver",
+    ),
+    path("webhooks/<uuid:id>/redeliver/", events.WebhookRedeliverFailed.as_view(), name="webhook-redeliver"),
+    path("webhooks/<uuid:id>/rotate-secret/", events.WebhookRotateSecret.as_view(), name="webhook-rotate-secret"),
+    path("events/", events.EventFeed.as_view(), name="event-feed"),
     # Documentation: not API resources (no key needed).
     # The version comes from SPECTACULAR_SETTINGS alone: a valid PEP 440 version for generated clients.
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

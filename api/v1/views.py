@@ -7,6 +7,7 @@ organisation, so another organisation's object is simply "not found" (404).
 import datetime as dt
 from collections import Counter
 
+from django.core import signing
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -27,11 +28,12 @@ from api.models import WebhookEndpoint
 from courses.models import CoursePage
 from lms.conf import conf
 from lms.models import Certificate, Cohort, Enrolment, OrganisationMember
+from lms.selectors import feeds
 from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
 from lms.services import participants as participant_services
 
-from . import filters, problems
+from . import filters, pagination, problems
 from . import serializers as s
 from .authentication import ApiKeyAuthentication
 from .idempotency import idempotent
@@ -468,12 +470,35 @@ class EnrolmentWithdraw(EnrolmentMixin, ApiView):
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
-    description="Start from changes at or after this ISO 8601 time (ignored when `cursor` is given).",
+    description="Only changes at or after this ISO 8601 time (ignored when `cursor` is given).",
 )
 
 
+def legacy_feed_cursor(raw: str | None) -> dt.datetime | None:
+    """The time in a completions cursor of the ``(updated_at, id)`` era, else None."""
+    if not raw:
+        return None
+    try:
+        values = signing.loads(raw, salt=pagination.SALT)
+        return parse_datetime(values[0]) if isinstance(values, list) and len(values) == 2 else None
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+class WithoutCursor:
+    """``request`` with its ``cursor`` parameter dropped (the page's links get a new one)."""
+
+    def __init__(self, request):
+        self._request = request
+        self.query_params = request.query_params.copy()
+        self.query_params.pop("cursor", None)
+
+    def build_absolute_uri(self, *args):
+        return self._request.build_absolute_uri(*args)
+
+
 class CompletionFeed(EnrolmentMixin, ApiView):
-    """The change feed: enrolments in (updated_at, id) order; poll with the ``next`` link."""
+    """The change feed: enrolments in commit order (``lms.selectors.feeds``); poll with the ``next`` link."""
 
     is_list = True
     filterset_class = filters.CompletionFilter
@@ -481,19 +506,20 @@ class CompletionFeed(EnrolmentMixin, ApiView):
     @extend_schema(
         responses={200: s.page_of(s.CompletionOut, feed=True)},
         parameters=[UPDATED_SINCE],
-        description="Every enrolment whose status changed (created, completed, withdrawn), oldest change "
-        "first. Store the `next` link and poll it: each change appears once, and a row changed again later "
-        "appears again at its new place. Changes younger than `MICROLEARN_API_FEED_SETTLE_SECONDS` are held back so a "
-        "transaction committing late can never slip behind a cursor.",
+        description="Every enrolment whose status changed (created, completed, withdrawn), in the order the "
+        "changes committed. Store the `next` link and poll it: each change appears once, and a row changed again "
+        "later appears again at its new place. A change is shown only once every transaction that began before "
+        "it has ended, so a long transaction committing late can never slip behind a cursor.",
     )
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        settle = conf.API_FEED_SETTLE_SECONDS
-        if settle:
-            queryset = queryset.filter(updated_at__lte=timezone.now() - dt.timedelta(seconds=settle))
-        start = None
+        queryset = feeds.committed_enrolments(self.filter_queryset(self.get_queryset()))
         since = request.query_params.get("updated_since")
-        if since and not request.query_params.get("cursor"):
+        legacy = legacy_feed_cursor(request.query_params.get("cursor"))
+        if legacy is not None:
+            # A link stored before the feed was commit-ordered: resume from its time (a few rows may repeat).
+            queryset = queryset.filter(updated_at__gte=legacy)
+            request = WithoutCursor(request)
+        elif since and not request.query_params.get("cursor"):
             try:
                 parsed = parse_datetime(since)
             except ValueError:  # well-formed but impossible, such as month 13
@@ -502,8 +528,9 @@ class CompletionFeed(EnrolmentMixin, ApiView):
                 raise exceptions.ValidationError({"updated_since": ["Use an ISO 8601 date-time."]})
             if timezone.is_naive(parsed):
                 parsed = timezone.make_aware(parsed, dt.UTC)
-            start = (parsed, 0)  # strictly after (since, 0): every row updated at or after ``since``
-        page = KeysetPage(request, queryset.values(*s.ENROLMENT_COLUMNS), ("updated_at", "id"), start=start)
+            queryset = queryset.filter(updated_at__gte=parsed)
+        columns = (*s.ENROLMENT_COLUMNS, *feeds.ENROLMENT_KEYSET)
+        page = KeysetPage(request, queryset.values(*columns), feeds.ENROLMENT_KEYSET)
         feed = {
             "next": page.resume_link or request.build_absolute_uri(),
             "has_more": page.has_more,

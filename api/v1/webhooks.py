@@ -1,22 +1,31 @@
-"""Webhooks: events → deliveries → signed HTTPS POSTs, retried with exponential backoff.
+"""Webhooks: the push side of the events feed. Events → deliveries → signed HTTPS POSTs, retried.
+
+Every event recorded in the outbox (``lms.outbox.event_recorded``, inside the writing
+transaction) gets one ``WebhookDelivery`` per active endpoint of its organisation subscribed
+to its type, in the same transaction; the attempt is queued after the commit. The body is the
+event exactly as the events feed shows it (``{id, type, timestamp, data}``).
 
 Signing follows Standard Webhooks (https://www.standardwebhooks.com/): headers ``webhook-id``
-(the delivery id, stable across retries), ``webhook-timestamp`` (Unix seconds) and
-``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``, keyed with the
-base64-decoded part of the ``whsec_…`` secret.
+(the delivery id, stable across retries and redeliveries), ``webhook-timestamp`` (Unix seconds)
+and ``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``, keyed with the
+base64-decoded part of the ``whsec_…`` secret. After a secret rotation the header carries two
+space-separated signatures (new secret, then old) until the overlap ends.
 
 Target URLs must be HTTPS and resolve only to public addresses. The check runs when the URL
 is registered and again before every attempt, and the connection goes to the address that
 was checked (no second DNS lookup), so DNS rebinding cannot reach an internal host.
 ``MICROLEARN_WEBHOOK_ALLOW_LOOPBACK`` (tests only) also accepts http:// and loopback.
 
-Settings: ``MICROLEARN_WEBHOOK_MAX_ATTEMPTS`` (default 8), ``MICROLEARN_WEBHOOK_BACKOFF_SECONDS`` (first
-retry delay, doubled each time; default 30), ``MICROLEARN_WEBHOOK_TIMEOUT_SECONDS`` (default 10).
+Each attempt has one deadline, ``MICROLEARN_WEBHOOK_TIMEOUT_SECONDS``, for connecting, sending and
+reading the whole response: a receiver trickling bytes cannot hold a worker past it. Retries
+follow ``MICROLEARN_WEBHOOK_RETRY_SCHEDULE`` (1m, 5m, 30m, 2h, 5h, 10h, 10h: 27.6 h) up to
+``MICROLEARN_WEBHOOK_MAX_ATTEMPTS``; then the delivery is FAILED, and can still be redelivered.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -25,19 +34,19 @@ import json
 import logging
 import socket
 import ssl
+import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from lms import events
 from lms.conf import conf
-from lms.models import Enrolment, OrganisationMember
+from lms.models import Event
 from lms.worker.enqueue import enqueue_on_commit
 
 from .serializers import ts
@@ -56,6 +65,11 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     key = base64.b64decode(secret.removeprefix("whsec_"))
     signed = f"{msg_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def signature_header(secrets: list[str], msg_id: str, timestamp: int, body: bytes) -> str:
+    """One ``v1,…`` signature per secret, space-separated (Standard Webhooks)."""
+    return " ".join(sign(secret, msg_id, timestamp, body) for secret in secrets)
 
 
 def verify(secret: str, headers: dict, body: bytes, *, tolerance: int = 300) -> bool:
@@ -137,39 +151,110 @@ def resolve_target(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, addresses[0]
 
 
+class DeadlineExceeded(TimeoutError):
+    """The attempt ran past ``MICROLEARN_WEBHOOK_TIMEOUT_SECONDS``."""
+
+
+class _Deadline:
+    """One deadline for a whole attempt. Each socket operation may wait at most the time left
+    (``settimeout`` alone restarts with every byte), and a watchdog shuts the socket down at the
+    deadline, so a receiver trickling bytes cannot hold the worker past it."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self.sock = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def left(self) -> float:
+        left = self.ends - time.monotonic()
+        if left <= 0 or self.expired:
+            raise DeadlineExceeded(f"no complete response within {self.seconds:g} s")
+        return left
+
+    def attach(self, sock) -> None:
+        with self._lock:
+            self.sock = sock
+            if self.expired:
+                sock.close()
+                raise DeadlineExceeded(f"no complete response within {self.seconds:g} s")
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self.sock is not None:
+                # Wakes a recv() blocked in the worker thread (the socket's own shutdown, also under TLS).
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host, port, address, **kwargs):
-        super().__init__(host, port, **kwargs)
+    def __init__(self, host, port, address, deadline: _Deadline, **kwargs):
+        super().__init__(host, port, timeout=deadline.left(), **kwargs)
         self._address = address
+        self._deadline = deadline
+
+    def _open(self):
+        sock = socket.create_connection((self._address, self.port), self._deadline.left())
+        self._deadline.attach(sock)
+        return sock
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._open()
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, **kwargs):
-        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
-        self._address = address
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    default_port = http.client.HTTPS_PORT
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self._open(), server_hostname=self.host, do_handshake_on_connect=False)
+        self._deadline.attach(self.sock)  # wrapping took over the socket: watch the new one
+        self.sock.settimeout(self._deadline.left())
+        self.sock.do_handshake()
+
+
+MAX_RESPONSE_BYTES = 64 * 1024
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
-    """POST to a checked address; returns the status code. Redirects are not followed."""
-    scheme, host, port, address = resolve_target(url)
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(host, port, address, timeout=conf.WEBHOOK_TIMEOUT_SECONDS)
-    try:
-        connection.request("POST", target, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(64 * 1024)
-        return response.status
-    finally:
-        connection.close()
+    """POST to a checked address; returns the status code. Redirects are not followed. The whole
+    exchange must end within ``MICROLEARN_WEBHOOK_TIMEOUT_SECONDS``, else ``DeadlineExceeded``."""
+    with _Deadline(conf.WEBHOOK_TIMEOUT_SECONDS) as deadline:
+        scheme, host, port, address = resolve_target(url)
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+        connection = connection_class(host, port, address, deadline)
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            deadline.sock.settimeout(deadline.left())
+            response = connection.getresponse()
+            received = 0
+            while received < MAX_RESPONSE_BYTES:
+                deadline.sock.settimeout(deadline.left())
+                chunk = response.read1(MAX_RESPONSE_BYTES - received) if not response.isclosed() else b""
+                if not chunk:
+                    break
+                received += len(chunk)
+            deadline.left()
+            return response.status
+        except Exception:
+            if deadline.expired:
+                raise DeadlineExceeded(f"no complete response within {deadline.seconds:g} s") from None
+            raise
+        finally:
+            connection.close()
 
 
 # --- Delivery -----------------------------------------------------------------------------------
@@ -179,8 +264,14 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
 
 
+def retry_delay(attempt: int) -> int:
+    """Seconds before the attempt after ``attempt`` (1-based): the schedule, its last step repeating."""
+    schedule = list(conf.WEBHOOK_RETRY_SCHEDULE)
+    return int(schedule[min(attempt, len(schedule)) - 1])
+
+
 def attempt_delivery(delivery_id: int) -> None:
-    """One attempt; schedules the next one with exponential backoff until the limit."""
+    """One attempt; schedules the next one by the retry schedule until the limit."""
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").filter(pk=delivery_id).first()
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
@@ -196,7 +287,7 @@ def attempt_delivery(delivery_id: int) -> None:
         "user-agent": "microlearn-webhooks/1",
         "webhook-id": str(delivery.uuid),
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(endpoint.secret, str(delivery.uuid), timestamp, body),
+        "webhook-signature": signature_header(endpoint.signing_secrets(), str(delivery.uuid), timestamp, body),
     }
     status_code, error = None, ""
     try:
@@ -214,8 +305,7 @@ def attempt_delivery(delivery_id: int) -> None:
     elif attempt >= conf.WEBHOOK_MAX_ATTEMPTS:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
     else:
-        delay = conf.WEBHOOK_BACKOFF_SECONDS * 2 ** (attempt - 1)
-        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        delivery.next_attempt_at = now + timedelta(seconds=retry_delay(attempt))
     delivery.save(update_fields=["last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"])
     if delivery.status == DeliveryStatus.PENDING:
         schedule(delivery.pk, run_after=delivery.next_attempt_at)
@@ -234,99 +324,44 @@ def schedule(delivery_id: int, *, run_after=None) -> None:
     enqueue_on_commit(runner, delivery_id=delivery_id)
 
 
-def dispatch(*, organisation_id: int, event: str, data: dict, occurred_at) -> list[WebhookDelivery]:
-    """Record one delivery per active endpoint of the organisation subscribed to ``event``."""
+def event_body(event: Event) -> dict:
+    """An event as the feed and the webhooks show it."""
+    return {"id": str(event.uuid), "type": event.type, "timestamp": ts(event.occurred_at), "data": event.data}
+
+
+def dispatch(
+    *, organisation_id: int, event: str, data: dict, occurred_at, feed_event: Event | None = None
+) -> list[WebhookDelivery]:
+    """Record one delivery per active endpoint of the organisation subscribed to ``event``
+    (in the caller's transaction) and queue its first attempt after the commit."""
+    if feed_event is not None:
+        payload = event_body(feed_event)
+    else:
+        payload = {"type": event, "timestamp": ts(occurred_at), "data": data}
     deliveries = []
     for endpoint in WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True):
         if event not in endpoint.events:
             continue
         delivery = WebhookDelivery.objects.create(
-            endpoint=endpoint,
-            event=event,
-            payload={"type": event, "timestamp": ts(occurred_at), "data": data},
+            endpoint=endpoint, event=event, payload=payload, feed_event=feed_event
         )
         schedule(delivery.pk)
         deliveries.append(delivery)
     return deliveries
 
 
-# --- Event receivers (connected in ApiConfig.ready) ----------------------------------------------
+# --- The outbox receiver (connected in ApiConfig.ready) ------------------------------------------
 
 
-def _enrolment_data(enrolment_id: int) -> tuple[int, dict] | None:
-    enrolment = Enrolment.objects.select_related("cohort__organisation", "course").filter(pk=enrolment_id).first()
-    if enrolment is None or enrolment.cohort is None:
-        return None  # only enrolments in an organisation's cohort belong to an organisation
-    organisation_id = enrolment.cohort.organisation_id
-    member = OrganisationMember.objects.filter(organisation_id=organisation_id, user_id=enrolment.user_id).first()
-    return organisation_id, {
-        "id": str(enrolment.uuid),
-        "participant": str(member.uuid) if member else None,
-        "cohort": str(enrolment.cohort.uuid),
-        "course": str(enrolment.course.translation_key),
-        "status": enrolment.status,
-        "completed_at": ts(enrolment.completed_at),
-    }
-
-
-def _on_enrolment(event: str):
-    def receiver(sender, *, enrolment_id, occurred_at, **kwargs):
-        found = _enrolment_data(enrolment_id)
-        if found is not None:
-            dispatch(organisation_id=found[0], event=event, data=found[1], occurred_at=occurred_at)
-
-    return receiver
-
-
-def _on_certificate(event: str):
-    def receiver(sender, *, certificate_id, enrolment_id, occurred_at, **kwargs):
-        found = _enrolment_data(enrolment_id)
-        if found is None:
-            return
-        data = {"enrolment": found[1]["id"], "participant": found[1]["participant"]}
-        data.update(certificate_data(certificate_id))
-        if "reason" in kwargs:
-            data["reason"] = kwargs["reason"]
-        dispatch(organisation_id=found[0], event=event, data=data, occurred_at=occurred_at)
-
-    return receiver
-
-
-def certificate_data(certificate_id: int) -> dict:
-    """Seam for the certificates feature: its model, when installed, supplies the public fields."""
-    try:
-        model = apps.get_model("microlearn_lms", "Certificate")
-    except LookupError:
-        return {}
-    certificate = model.objects.filter(pk=certificate_id).first()
-    if certificate is None:
-        return {}
-    from lms.certificates.links import verification_url
-
-    return {"id": str(certificate.uuid), "serial": certificate.serial, "verify_url": verification_url(certificate)}
-
-
-def _on_participant_deactivated(sender, *, user_id, organisation_id, occurred_at, **kwargs):
-    member = OrganisationMember.objects.filter(organisation_id=organisation_id, user_id=user_id).first()
-    if member is not None:
-        data = {"id": str(member.uuid), "external_id": member.external_id, "deactivated_at": ts(member.deactivated_at)}
-        dispatch(
-            organisation_id=organisation_id,
-            event=WebhookEvent.PARTICIPANT_DEACTIVATED,
-            data=data,
-            occurred_at=occurred_at,
-        )
-
-
-RECEIVERS = [
-    (events.enrolment_created, _on_enrolment(WebhookEvent.ENROLMENT_CREATED)),
-    (events.enrolment_completed, _on_enrolment(WebhookEvent.ENROLMENT_COMPLETED)),
-    (events.certificate_issued, _on_certificate(WebhookEvent.CERTIFICATE_ISSUED)),
-    (events.certificate_revoked, _on_certificate(WebhookEvent.CERTIFICATE_REVOKED)),
-    (events.participant_deactivated, _on_participant_deactivated),
-]
+def _on_event_recorded(sender, *, event: Event, **kwargs) -> None:
+    dispatch(
+        organisation_id=event.organisation_id,
+        event=event.type,
+        data=event.data,
+        occurred_at=event.occurred_at,
+        feed_event=event,
+    )
 
 
 def connect_receivers() -> None:
-    for signal, receiver in RECEIVERS:
-        signal.connect(receiver, dispatch_uid=f"api.webhooks.{receiver.__qualname__}.{id(signal)}")
+    events.event_recorded.connect(_on_event_recorded, dispatch_uid="api.webhooks.on_event_recorded")

@@ -229,6 +229,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["api.schema.only_hr_api"],
+    # OpenAPI 3.1 for its `webhooks` section: the body of every event type the API pushes.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "api.v1.events.WEBHOOKS",
     # --- HR API (api app) ---
     "DESCRIPTION": "REST API for corporate HR systems: provisioning, cohorts, enrolments, a completions feed, "
     "certificates and signed webhooks. Every request carries an organisation's API key: "
@@ -245,9 +248,7 @@ SPECTACULAR_SETTINGS = {
 MICROLEARN_API_THROTTLE_RATE = os.environ.get("MICROLEARN_API_THROTTLE_RATE", "600/min")  # per API key
 MICROLEARN_API_THROTTLE_CACHE = "default"  # use a shared cache (database/Redis) when running several processes
 MICROLEARN_API_MAX_BODY_BYTES = 1024 * 1024
-MICROLEARN_API_FEED_SETTLE_SECONDS = 5  # completions feed holds back changes younger than this (late commits)
-MICROLEARN_WEBHOOK_MAX_ATTEMPTS = 8
-MICROLEARN_WEBHOOK_BACKOFF_SECONDS = 30  # first retry delay, doubled each attempt
+MICROLEARN_WEBHOOK_MAX_ATTEMPTS = 8  # retried over 27.6 h (MICROLEARN_WEBHOOK_RETRY_SCHEDULE), then failed
 MICROLEARN_WEBHOOK_TIMEOUT_SECONDS = 10
 MICROLEARN_WEBHOOK_ALLOW_LOOPBACK = False  # tests only: accept http:// and loopback targets
 

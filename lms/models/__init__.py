@@ -2,6 +2,7 @@ from .certificate import Certificate, CertificateSerialCounter, CertificateSetti
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
+from .events import Event, EventType
 from .practice import BoosterCard, BoosterDigest, CheckIn, CheckInStatus
 from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
@@ -27,6 +28,8 @@ __all__ = [
     "Enrolment",
     "EnrolmentSource",
     "EnrolmentStatus",
+    "Event",
+    "EventType",
     "FollowUp",
     "ImportStatus",
     "ModuleProgress",

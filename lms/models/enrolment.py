@@ -37,6 +37,13 @@ class Enrolment(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The completions feed's commit-ordered position, kept by database triggers whenever
+    # ``updated_at`` changes (migration 0002): the writing transaction's id on PostgreSQL (0 on
+    # SQLite) and a global sequence number. See lms.selectors.feeds. On SQLite a later migration
+    # that rebuilds this table (most AlterFields) drops the triggers: re-run 0002's SQLITE list
+    # after it (tests/api/test_events.py checks the feed position still moves).
+    feed_txid = models.BigIntegerField(default=0, editable=False)
+    feed_seq = models.BigIntegerField(null=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-enrolled_at"]
@@ -56,7 +63,10 @@ class Enrolment(models.Model):
                 name="ml_enrolment_withdrawn_has_timestamp",
             ),
         ]
-        indexes = [models.Index(fields=["course", "status"], name="ml_enrol_course_status")]
+        indexes = [
+            models.Index(fields=["course", "status"], name="ml_enrol_course_status"),
+            models.Index(fields=["feed_txid", "feed_seq"], name="ml_enrol_feed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course_id} ({self.status})"

@@ -56,13 +56,14 @@ def enrolment_create(*, user, course, cohort=None, source: str = EnrolmentSource
             enrolment = Enrolment.objects.create(
                 user=user, course=course, cohort=cohort, source=source, enrolled_at=now, last_activity_at=now
             )
+            payload = _payload(enrolment, source=source, occurred_at=now)
+            events.send_on_commit(events.enrolment_created, Enrolment, **payload)  # outbox row in this transaction
     except IntegrityError:
         # A concurrent request enrolled the same user first; the constraint kept one.
         existing = current_enrolment(user=user, course=course)
         if existing is None:
             raise
         return existing
-    events.send_on_commit(events.enrolment_created, Enrolment, **_payload(enrolment, source=source, occurred_at=now))
     return enrolment
 
 
@@ -104,13 +105,14 @@ def enrolment_complete_if_done(*, enrolment: Enrolment) -> bool:
     if done != required:
         return False
     now = timezone.now()
-    updated = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ACTIVE).update(
-        status=EnrolmentStatus.COMPLETED, completed_at=now, updated_at=now
-    )
-    if not updated:
-        return False
-    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, now
-    events.send_on_commit(events.enrolment_completed, Enrolment, **_payload(enrolment, occurred_at=now))
+    with transaction.atomic():  # the change and its outbox event commit together
+        updated = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ACTIVE).update(
+            status=EnrolmentStatus.COMPLETED, completed_at=now, updated_at=now
+        )
+        if not updated:
+            return False
+        enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, now
+        events.send_on_commit(events.enrolment_completed, Enrolment, **_payload(enrolment, occurred_at=now))
     return True
 
 

@@ -13,7 +13,6 @@ from tests.factories_api import EnrolmentFactory, MemberFactory, WebhookEndpoint
 
 @pytest.fixture(autouse=True)
 def _api_settings(settings):
-    settings.MICROLEARN_API_FEED_SETTLE_SECONDS = 0
     settings.MICROLEARN_API_THROTTLE_RATE = "100000/min"
     cache.clear()
     yield

@@ -112,15 +112,6 @@ def test_feed_updated_since_and_status_filter(token_client, organisation, cohort
     assert token_client.get("/api/v1/completions/", {"updated_since": "yesterday"}).status_code == 400
 
 
-def test_feed_holds_back_changes_younger_than_the_settle_window(token_client, organisation, cohort, settings):
-    settings.MICROLEARN_API_FEED_SETTLE_SECONDS = 60
-    enrol_many(organisation, cohort, 2)
-    data = token_client.get("/api/v1/completions/").json()
-    assert data["results"] == [] and data["next"]
-    Enrolment.objects.update(updated_at=timezone.now() - dt.timedelta(minutes=2))
-    assert len(token_client.get(data["next"]).json()["results"]) == 2
-
-
 LISTS = ["participants", "cohorts", "enrolments", "completions", "webhooks", "courses"]
 
 

@@ -114,17 +114,18 @@ def test_gives_up_after_the_limit(loopback, token_client, world, django_capture_
     assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 3 and delivery.last_error == "HTTP 500"
 
 
-def test_backoff_doubles(settings, world, monkeypatch):
-    settings.MICROLEARN_WEBHOOK_BACKOFF_SECONDS = 30
+def test_retries_follow_the_schedule_for_over_a_day_then_fail_still_redeliverable(world, monkeypatch):
     scheduled = []
     monkeypatch.setattr(webhooks, "schedule", lambda pk, run_after=None: scheduled.append(run_after))
     monkeypatch.setattr(webhooks, "post", lambda *a: 503)
     delivery = WebhookDelivery.objects.create(endpoint=world.webhook, event="enrolment.created", payload={})
-    for _ in range(3):
+    for _ in range(8):
         webhooks.attempt_delivery(delivery.pk)
     delivery.refresh_from_db()
-    gaps = [round((at - delivery.created_at).total_seconds() / 30) for at in scheduled]
-    assert gaps[0] == 1 and gaps[1] == 2 and gaps[2] == 4
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 8
+    assert len(scheduled) == 7  # no retry after the last attempt
+    assert [webhooks.retry_delay(n) for n in range(1, 8)] == [60, 300, 1800, 7200, 18000, 36000, 36000]
+    assert sum(webhooks.retry_delay(n) for n in range(1, 8)) >= 24 * 3600
 
 
 def test_only_subscribed_events_of_the_organisation_are_delivered(

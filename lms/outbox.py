@@ -1,0 +1,110 @@
+"""Writing domain events to the outbox (``lms.models.Event``) inside the caller's transaction.
+
+``lms.events.send_on_commit`` calls ``record`` at once, so the event commits or rolls back with
+the change it describes, then sends the Django signal on commit. ``event_recorded`` is sent
+synchronously, inside the transaction, with the new ``Event``: the HR API's webhooks create
+their deliveries there, so a crash after the commit loses neither the event nor its pushes.
+
+Each event belongs to one organisation (an enrolment's: its cohort's); an event without one
+is not recorded. Data are ids only (see docs/api.md, "Events").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import OuterRef, Subquery
+from django.dispatch import Signal
+
+from .models import Certificate, Enrolment, Event, EventType, OrganisationMember
+
+event_recorded = Signal()  # kwargs: event (an unsaved-to-feed Event row, inside the writing transaction)
+
+
+def _member_uuid(organisation_ref: str, user_ref: str) -> Subquery:
+    return Subquery(
+        OrganisationMember.objects.filter(
+            organisation_id=OuterRef(organisation_ref), user_id=OuterRef(user_ref)
+        ).values("uuid")[:1]
+    )
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _enrolment(payload: dict) -> tuple[int, dict] | None:
+    row = (
+        Enrolment.objects.filter(pk=payload["enrolment_id"], cohort__isnull=False)
+        .values("uuid", "status", "cohort__uuid", "cohort__organisation_id", "course__translation_key")
+        .annotate(participant=_member_uuid("cohort__organisation_id", "user_id"))
+        .first()
+    )
+    if row is None:
+        return None
+    return row["cohort__organisation_id"], {
+        "id": str(row["uuid"]),
+        "participant": _str(row["participant"]),
+        "cohort": str(row["cohort__uuid"]),
+        "course": str(row["course__translation_key"]),
+        "status": row["status"],
+    }
+
+
+def _certificate(payload: dict) -> tuple[int, dict] | None:
+    row = (
+        Certificate.objects.filter(pk=payload["certificate_id"], enrolment__cohort__isnull=False)
+        .values(
+            "uuid",
+            "serial",
+            "enrolment__uuid",
+            "enrolment__cohort__organisation_id",
+            "enrolment__course__translation_key",
+        )
+        .annotate(participant=_member_uuid("enrolment__cohort__organisation_id", "enrolment__user_id"))
+        .first()
+    )
+    if row is None:
+        return None
+    return row["enrolment__cohort__organisation_id"], {
+        "id": str(row["uuid"]),
+        "serial": row["serial"],
+        "enrolment": str(row["enrolment__uuid"]),
+        "participant": _str(row["participant"]),
+        "course": str(row["enrolment__course__translation_key"]),
+    }
+
+
+def _participant(payload: dict) -> tuple[int, dict] | None:
+    members = OrganisationMember.objects.filter(organisation_id=payload["organisation_id"])
+    if payload.get("member_id") is not None:
+        members = members.filter(pk=payload["member_id"])
+    else:
+        members = members.filter(user_id=payload["user_id"])
+    member_uuid = members.values_list("uuid", flat=True).first()
+    return None if member_uuid is None else (payload["organisation_id"], {"id": str(member_uuid)})
+
+
+BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
+    EventType.ENROLMENT_CREATED: _enrolment,
+    EventType.ENROLMENT_COMPLETED: _enrolment,
+    EventType.ENROLMENT_WITHDRAWN: _enrolment,
+    EventType.CERTIFICATE_ISSUED: _certificate,
+    EventType.CERTIFICATE_REVOKED: _certificate,
+    EventType.PARTICIPANT_DEACTIVATED: _participant,
+    EventType.PARTICIPANT_REACTIVATED: _participant,
+    EventType.PARTICIPANT_ERASED: _participant,
+}
+
+
+def record(event_type: str, payload: dict) -> Event | None:
+    """Write the outbox row of one domain event (2 queries), or nothing without an organisation."""
+    found = BUILDERS[event_type](payload)
+    if found is None:
+        return None
+    organisation_id, data = found
+    event = Event.objects.create(
+        organisation_id=organisation_id, type=event_type, data=data, occurred_at=payload["occurred_at"]
+    )
+    event_recorded.send(sender=Event, event=event)
+    return event
