@@ -18,6 +18,8 @@ from .views.certificates import certificates_section
 from .views.challenges import dashboard_section
 from .views.my_cohort import cohort_section
 from .views.participant import courses_section
+from .views.plans import calendar_section, practice_emails_section
+from .views.plans import dashboard_section as plans_section
 
 # --- Learning records ---------------------------------------------------------------------------
 
@@ -38,11 +40,14 @@ for name, render in (
     ("certificates", certificates_section),
     ("cohort", cohort_section),
     ("challenges", dashboard_section),
+    ("plans", plans_section),
 ):
     hooks.register(REGISTER_HOOK, partial(LearnSection, name, render))
 
 # --- /learn/account/ sections (lms/account.py): same pattern, own hooks --------------------------
 hooks.register(ACCOUNT_HOOK, partial(LearnSection, "profile", profile_section))
+hooks.register(ACCOUNT_HOOK, partial(LearnSection, "practice-emails", practice_emails_section))
+hooks.register(ACCOUNT_HOOK, partial(LearnSection, "calendar", calendar_section))
 
 
 @hooks.register("register_admin_viewset")

@@ -2,6 +2,7 @@ from .certificate import Certificate, CertificateSerialCounter, CertificateSetti
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
+from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
 from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
@@ -29,7 +30,11 @@ __all__ = [
     "OrganisationMember",
     "Outcome",
     "ParticipantPreferences",
+    "Plan",
+    "PlanOccurrence",
     "QuizAttempt",
+    "ReminderAnswer",
+    "ReminderStatus",
     "Setting",
     "WorkerHeartbeat",
 ]
