@@ -79,9 +79,18 @@ def calendar_bytes(events: list[Event], *, name: str) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
+    days = []
     for event in events:
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+        start = event.decoded("dtstart")
+        days.append(start.date() if isinstance(start, dt.datetime) else start)
+    if days:
+        # VTIMEZONEs cover the events' years (one year either side), not 1970-2038: a compact
+        # definition every client (and vobject) reads the same way.
+        first, last = min(days), max(days)
+        calendar.add_missing_timezones(
+            first_date=dt.date(max(first.year - 1, 1971), 1, 1), last_date=dt.date(min(last.year + 2, 9998), 1, 1)
+        )
     return calendar.to_ical()
 
 

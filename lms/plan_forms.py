@@ -50,9 +50,7 @@ class PracticeEmailsForm(forms.ModelForm):
     quiet_hours_end = forms.TimeField(
         label="Quiet hours until", required=False, widget=TimeInput, help_text="…until this time (your local time)."
     )
-    reminder_emails = forms.BooleanField(
-        label="“Did you do it?” reminders at the time of each plan", required=False
-    )
+    reminder_emails = forms.BooleanField(label="“Did you do it?” reminders at the time of each plan", required=False)
     checkin_emails = forms.BooleanField(label="Check-ins: “Did this conversation lead anywhere?”", required=False)
     booster_emails = forms.BooleanField(label="A weekly email with booster questions", required=False)
     weekly_email_cap = forms.IntegerField(

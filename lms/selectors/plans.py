@@ -74,7 +74,7 @@ def plans_for_enrolment(*, enrolment: Enrolment) -> QuerySet[Plan]:
 
 def plans_for_challenge(*, enrolment: Enrolment, challenge: Challenge) -> list[Plan]:
     """This challenge's plans (for the log form's "Which plan did this keep?"), bounded."""
-    return list(plans_for_enrolment(enrolment=enrolment).filter(challenge=challenge)[:UPCOMING_LIMIT * 2])
+    return list(plans_for_enrolment(enrolment=enrolment).filter(challenge=challenge)[: UPCOMING_LIMIT * 2])
 
 
 def plans_upcoming(*, user, now: dt.datetime | None = None, course_id: int | None = None) -> list[Plan]:
@@ -109,12 +109,12 @@ def calendar_items(*, user, limit: int = CALENDAR_LIMIT) -> dict:
         .order_by("pk")[:20]
     )
     plans = list(
-        Plan.objects.filter(enrolment__in=enrolments).select_related("challenge", "enrolment").order_by("-cue_at", "-pk")[:limit]
+        Plan.objects.filter(enrolment__in=enrolments)
+        .select_related("challenge", "enrolment")
+        .order_by("-cue_at", "-pk")[:limit]
     )
     follow_ups = list(
-        ChallengeLog.objects.filter(
-            enrolment__in=enrolments, follow_up=FollowUp.PLANNED, follow_up_due__isnull=False
-        )
+        ChallengeLog.objects.filter(enrolment__in=enrolments, follow_up=FollowUp.PLANNED, follow_up_due__isnull=False)
         .select_related("challenge", "enrolment")
         .order_by("-follow_up_due", "-pk")[:limit]
     )

@@ -139,7 +139,9 @@ def _claim(now: dt.datetime, batch_size: int, report: TickReport) -> list[PlanOc
         to_send, skipped, deferred = [], {}, []
         for row in rows:
             prefs = getattr(row.user, "microlearn_preferences", None) or ParticipantPreferences(user=row.user)
-            last_day = programme_bounds(row.plan.enrolment, last_week=last_weeks.get(row.plan.enrolment.course_id, 1))[1]
+            last_day = programme_bounds(row.plan.enrolment, last_week=last_weeks.get(row.plan.enrolment.course_id, 1))[
+                1
+            ]
             reason = _skip_reason(row, prefs, last_day, sent.get(row.user_id, 0), now)
             local = timezone.localtime(row.due_at, zoneinfo.ZoneInfo(zone_name(prefs)))
             if not reason and _in_quiet_hours(local, prefs.quiet_hours_start, prefs.quiet_hours_end):
@@ -181,7 +183,7 @@ def reminder_message(row: PlanOccurrence, *, templates: _Templates | None = None
     context = {
         "plan": plan,
         "user": user,
-        "cue_local": timezone.localtime(row.cue_at, zoneinfo.ZoneInfo(plan.timezone)),
+        "cue_local": timezone.localtime(row.cue_at, zoneinfo.ZoneInfo(plan.timezone)).replace(tzinfo=None),
         "site_name": conf.site_name(),
         "yes_url": action_url(
             "microlearn_lms:reminder_yes", make_action_token(REMINDER_YES, {"o": row.pk}), base_url=base_url
@@ -210,7 +212,7 @@ def _send(rows: list[PlanOccurrence], report: TickReport, now: dt.datetime) -> N
         for row in rows:
             try:
                 connection.send_messages([reminder_message(row, templates=templates, base_url=base_url)])
-            except Exception:  # noqa: BLE001 - one bad address or a dropped connection must not stop the batch
+            except Exception:
                 logger.exception("Reminder %s could not be sent; it will be retried", row.pk)
                 failed.append(row.pk)
             else:

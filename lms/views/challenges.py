@@ -17,8 +17,8 @@ from courses.models import ChallengeKind
 
 from .. import challenge_charts, services, weeks
 from ..challenge_forms import OutcomeForm, apply_service_errors, log_form
-from ..plan_forms import PlanForm, plan_choice_field
 from ..models import Outcome, Setting
+from ..plan_forms import PlanForm, plan_choice_field
 from ..selectors import challenges as selectors
 from ..selectors import plans as plan_selectors
 from ..services import plans as plan_services
@@ -64,7 +64,11 @@ def _plan_post(request, enrolment, programme):
             apply_service_errors(form, error)
         else:
             messages.success(request, "Plan saved. We will remind you at that time.")
-            return challenge, form, redirect(f"{_page_url(enrolment.course_id)}?challenge={challenge.uuid}#plans-heading")
+            return (
+                challenge,
+                form,
+                redirect(f"{_page_url(enrolment.course_id)}?challenge={challenge.uuid}#plans-heading"),
+            )
     return challenge, form, None
 
 

@@ -28,8 +28,8 @@ from ..selectors import plans as selectors
 from ..selectors.preferences import preferences_for
 from ..services import plans as services
 from ..services import preferences as preference_services
-from .account import account_page
 from ..services.reminders import REMINDER_NO, REMINDER_YES, UNSUBSCRIBE, link_max_age, unsubscribe_max_age
+from .account import account_page
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
@@ -210,5 +210,3 @@ def dashboard_section(request):
     if not plans:
         return None
     return {"template": "microlearn_lms/plans/_dashboard.html", "order": 22, "plans": plans}
-
-

@@ -29,7 +29,13 @@ def programme(mini_programme):
 
 
 def data(day, time, **extra):
-    return {"cue": "I join Monday's stand-up", "action": "ask one person about their week", "day": day, "time": time, **extra}
+    return {
+        "cue": "I join Monday's stand-up",
+        "action": "ask one person about their week",
+        "day": day,
+        "time": time,
+        **extra,
+    }
 
 
 @time_machine.travel(dt.datetime(2026, 3, 23, 8, 0, tzinfo=UTC), tick=False)
@@ -57,7 +63,12 @@ def test_the_participants_time_zone_is_used(programme):
     ("day", "time", "field", "message"),
     [
         (dt.date(2026, 3, 23), dt.time(7, 59), "time", "That time has passed"),
-        (dt.date(2026, 3, 22), dt.time(9), "day", "Choose a day in your programme, from 23 March 2026 to 12 April 2026"),
+        (
+            dt.date(2026, 3, 22),
+            dt.time(9),
+            "day",
+            "Choose a day in your programme, from 23 March 2026 to 12 April 2026",
+        ),
         (dt.date(2026, 4, 13), dt.time(9), "day", "Choose a day in your programme"),
         (dt.date(2026, 3, 29), dt.time(1, 30), "time", "does not exist on 29 March 2026"),
     ],
