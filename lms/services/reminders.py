@@ -31,6 +31,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Count, Max
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
@@ -115,7 +116,7 @@ def _claim(now: dt.datetime, batch_size: int, report: TickReport) -> list[PlanOc
     with transaction.atomic():
         rows = list(
             PlanOccurrence.objects.filter(status=ReminderStatus.PENDING, due_at__lte=now)
-            .select_related("plan__challenge", "plan__enrolment__cohort", "user__microlearn_preferences")
+            .select_related("plan__enrolment__cohort", "user__microlearn_preferences")
             .order_by("due_at")
             .select_for_update(skip_locked=True, of=("self",))[:batch_size]
         )
@@ -174,25 +175,35 @@ class _Templates:
         self.html = get_template("microlearn_lms/email/reminder_body.html")
 
 
-def reminder_message(row: PlanOccurrence, *, templates: _Templates | None = None, base_url: str | None = None):
+class _Links:
+    """Absolute URLs of the email's links: ``reverse`` once per batch, then only the token changes."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.patterns = {
+            name: base_url + reverse(f"microlearn_lms:{name}", kwargs={"token": "TOKEN"})
+            for name in ("reminder_yes", "reminder_no", "unsubscribe")
+        }
+
+    def url(self, name: str, purpose: str, payload: dict) -> str:
+        return self.patterns[name].replace("TOKEN", make_action_token(purpose, payload))
+
+
+def reminder_message(row: PlanOccurrence, *, templates: _Templates | None = None, links: _Links | None = None):
     """The "Did you do it?" email of one reminder: plain text and simple HTML, one-click links."""
     templates = templates or _Templates()
-    base_url = base_url if base_url is not None else conf.base_url()
+    links = links or _Links(conf.base_url())
     plan, user = row.plan, row.user
-    unsubscribe = unsubscribe_url(user.pk, base_url=base_url)
+    unsubscribe = links.url("unsubscribe", UNSUBSCRIBE, {"u": user.pk})
     context = {
         "plan": plan,
         "user": user,
         "cue_local": timezone.localtime(row.cue_at, zoneinfo.ZoneInfo(plan.timezone)).replace(tzinfo=None),
         "site_name": conf.site_name(),
-        "yes_url": action_url(
-            "microlearn_lms:reminder_yes", make_action_token(REMINDER_YES, {"o": row.pk}), base_url=base_url
-        ),
-        "no_url": action_url(
-            "microlearn_lms:reminder_no", make_action_token(REMINDER_NO, {"o": row.pk}), base_url=base_url
-        ),
+        "yes_url": links.url("reminder_yes", REMINDER_YES, {"o": row.pk}),
+        "no_url": links.url("reminder_no", REMINDER_NO, {"o": row.pk}),
         "unsubscribe_url": unsubscribe,
-        "account_url": base_url + "/learn/account/#practice-emails",
+        "account_url": links.base_url + reverse("microlearn_lms:account") + "#practice-emails",
     }
     subject = " ".join(templates.subject.render(context).split())
     message = EmailMultiAlternatives(
@@ -206,12 +217,12 @@ def reminder_message(row: PlanOccurrence, *, templates: _Templates | None = None
 
 
 def _send(rows: list[PlanOccurrence], report: TickReport, now: dt.datetime) -> None:
-    templates, base_url = _Templates(), conf.base_url()
+    templates, links = _Templates(), _Links(conf.base_url())
     failed = []
     with get_connection() as connection:
         for row in rows:
             try:
-                connection.send_messages([reminder_message(row, templates=templates, base_url=base_url)])
+                connection.send_messages([reminder_message(row, templates=templates, links=links)])
             except Exception:
                 logger.exception("Reminder %s could not be sent; it will be retried", row.pk)
                 failed.append(row.pk)
