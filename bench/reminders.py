@@ -153,9 +153,7 @@ def main() -> None:
     print(f"{'rendered':<12} {render:>9.2f} {sent / render:>12,.0f}")
     print(f"{'sent':<12} {sending:>9.2f} {sent / max(sending, 1e-9):>12,.0f}")
     print(f"{'overall':<12} {total:>9.2f} {sent / total:>12,.0f}  (target >= 200/s per worker process)")
-    print(
-        f"{'overall CPU':<12} {cpu:>9.2f} {sent / cpu:>12,.0f}  (CPU time of this process: its rate on a free core)"
-    )
+    print(f"{'overall CPU':<12} {cpu:>9.2f} {sent / cpu:>12,.0f}  (CPU time of this process: its rate on a free core)")
     print(
         f"queries: {len(queries.captured_queries)} for {batches} batch(es) of up to {args.batch_size} "
         f"(+1 final empty claim)"

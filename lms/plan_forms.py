@@ -9,6 +9,7 @@ from django.utils import timezone
 from .challenge_forms import DateInput
 from .models import ParticipantPreferences, Plan
 from .services.plans import TEXT_LIMITS
+from .services.preferences import FIELDS as PREFERENCE_FIELDS
 
 
 class TimeInput(forms.TimeInput):
@@ -59,15 +60,7 @@ class PracticeEmailsForm(forms.ModelForm):
 
     class Meta:
         model = ParticipantPreferences
-        fields = [
-            "timezone",
-            "quiet_hours_start",
-            "quiet_hours_end",
-            "reminder_emails",
-            "checkin_emails",
-            "booster_emails",
-            "weekly_email_cap",
-        ]
+        fields = list(PREFERENCE_FIELDS)
 
     def clean(self):
         data = super().clean()

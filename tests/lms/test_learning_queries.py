@@ -14,7 +14,7 @@ from tests.factories_learning import add_quiz_module, right_answers, wrong_answe
 pytestmark = pytest.mark.django_db
 
 MODULE_PAGE_QUERIES = 18
-LEARN_PAGE_QUERIES = 9  # +1: the "Your plans" section
+LEARN_PAGE_QUERIES = 8
 
 
 def take(enrolment, module, times, *, last_right=False):

@@ -176,6 +176,17 @@ def test_plans_are_private(client, programme):
     assert not Plan.objects.exists() and not PlanOccurrence.objects.exists()
 
 
+def log_post(challenge, plan):
+    return {
+        "log-challenge": str(challenge.uuid),
+        "log-occurred_on": "2026-03-24",
+        "log-setting": "canteen",
+        "log-follow_up": "none",
+        "log-outcome": "none_yet",
+        "log-plan": str(plan.uuid),
+    }
+
+
 @time_machine.travel(dt.datetime(2026, 3, 24, 10, 0, tzinfo=UTC), tick=False)
 def test_the_log_form_offers_this_weeks_plans_and_saving_answers_yes(client, programme):
     enrolment, challenges = programme
@@ -186,14 +197,7 @@ def test_the_log_form_offers_this_weeks_plans_and_saving_answers_yes(client, pro
     form = response.context["form"]
     assert form["plan"].value() == plan.uuid  # chosen by the reminder's "Yes, log it"
     assert f'<option value="{plan.uuid}" selected>' in response.content.decode()
-    post = {
-        "log-challenge": str(challenges[0].uuid),
-        "log-occurred_on": "2026-03-24",
-        "log-setting": "canteen",
-        "log-follow_up": "none",
-        "log-outcome": "none_yet",
-        "log-plan": str(plan.uuid),
-    }
+    post = log_post(challenges[0], plan)
     assert client.post(page(enrolment), post).status_code == 302
     assert ChallengeLog.objects.get().plan == plan
     occurrence = PlanOccurrence.objects.get()
@@ -207,14 +211,7 @@ def test_the_log_form_refuses_someone_elses_plan(client, programme, mini_program
     theirs = make_plan(other, challenges[0], dt.date(2026, 3, 24), dt.time(9))
     make_plan(enrolment, challenges[0], dt.date(2026, 3, 24), dt.time(9))
     client.force_login(enrolment.user)
-    post = {
-        "log-challenge": str(challenges[0].uuid),
-        "log-occurred_on": "2026-03-24",
-        "log-setting": "canteen",
-        "log-follow_up": "none",
-        "log-outcome": "none_yet",
-        "log-plan": str(theirs.uuid),
-    }
+    post = log_post(challenges[0], theirs)
     response = client.post(page(enrolment), post)
     assert response.status_code == 400 and "Choose one of your plans for this challenge." in response.content.decode()
     assert not ChallengeLog.objects.exists()
