@@ -64,20 +64,24 @@ def _hash(data: object) -> str:
 
 
 def challenge_state_hash(challenge: Challenge) -> str:
-    """Hash of the fields an editor can change; differs from the loader's record once edited."""
-    return _hash(
-        {
-            "course": challenge.course_id,
-            "week": challenge.week,
-            "kind": challenge.kind,
-            "title": challenge.title,
-            "brief": challenge.brief,
-            "module": challenge.module_id,
-            "target": challenge.target,
-            "openers": [block.value for block in challenge.openers],
-            "tips": [block.value for block in challenge.tips],
-        }
-    )
+    """Hash of the fields an editor can change; differs from the loader's record once edited.
+
+    ``cues`` joins the hash only when there are some, so challenges loaded before the field
+    existed keep their hash (they are not mistaken for edited ones)."""
+    state = {
+        "course": challenge.course_id,
+        "week": challenge.week,
+        "kind": challenge.kind,
+        "title": challenge.title,
+        "brief": challenge.brief,
+        "module": challenge.module_id,
+        "target": challenge.target,
+        "openers": [block.value for block in challenge.openers],
+        "tips": [block.value for block in challenge.tips],
+    }
+    if cues := [block.value for block in challenge.cues]:
+        state["cues"] = cues
+    return _hash(state)
 
 
 def _ensure_root_collection() -> None:
@@ -257,6 +261,7 @@ class ProgrammeLoader:
             "target": data.get("target", 3),
             "openers": self._list(base, "opener", data.get("openers", []), block_type="opener"),
             "tips": self._list(base, "tip", data.get("tips", []), block_type="tip"),
+            "cues": self._list(base, "cue", data.get("cues", []), block_type="cue"),
         }
 
     def _course_fields(self, data: dict) -> dict:

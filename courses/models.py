@@ -251,6 +251,13 @@ class Challenge(models.Model):
     )
     openers = StreamField([("opener", blocks.CharBlock(max_length=300))], blank=True)
     tips = StreamField([("tip", blocks.CharBlock(max_length=300))], blank=True)
+    cues = StreamField(
+        [("cue", blocks.CharBlock(max_length=200))],
+        blank=True,
+        default=list,
+        help_text="Suggested cues for if-then plans, e.g. “when I join Monday's stand-up”. "
+        "Empty: participants see general suggestions.",
+    )
 
     panels = [
         FieldPanel("course"),
@@ -260,6 +267,7 @@ class Challenge(models.Model):
         FieldPanel("module"),
         FieldPanel("openers"),
         FieldPanel("tips"),
+        FieldPanel("cues"),
     ]
 
     class Meta:

@@ -57,6 +57,10 @@ DEFAULTS: dict[str, Any] = {
     # how many trusted proxies append to it. With 0 (the default) the header is ignored.
     "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
     "TRUSTED_PROXIES": 0,
+    # --- Practice reminders (docs/practice.md) ---
+    "REMINDER_BATCH_SIZE": 500,  # reminders one worker claims per transaction
+    "PRACTICE_LINK_MAX_AGE_DAYS": 14,  # "Yes, log it" / "Not this time" links in reminder emails
+    "UNSUBSCRIBE_LINK_MAX_AGE_DAYS": 365,  # the one-click unsubscribe link of practice emails
     # Every date a person or an API client enters must lie in this range (inclusive).
     "DATE_MIN": dt.date(2000, 1, 1),
     "DATE_MAX": dt.date(2100, 12, 31),

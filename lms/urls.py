@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, practice, privacy, sso, trainer
+from .views import account, certificates, challenges, learning, participant, plans, practice, privacy, sso, trainer
 
 app_name = "microlearn_lms"
 
@@ -39,4 +39,15 @@ urlpatterns = [
     path("learn/challenges/entries/<uuid:entry>/outcome/", challenges.entry_outcome, name="challenge_entry_outcome"),
     path("learn/check-ins/<str:token>/", practice.checkin_answer, name="checkin_answer"),
     path("learn/boosters/answer/", practice.booster_answer, name="booster_answer"),
+    # If-then plans, calendar and reminders (docs/practice.md)
+    path("learn/plans/<uuid:plan>/delete/", plans.plan_delete, name="plan_delete"),
+    path("learn/plans/<uuid:plan>/calendar.ics", plans.plan_ics, name="plan_ics"),
+    path("learn/challenges/entries/<uuid:entry>/follow-up.ics", plans.follow_up_ics, name="follow_up_ics"),
+    path("learn/challenges/<int:course_id>/weeks/<uuid:challenge>.ics", plans.challenge_ics, name="challenge_ics"),
+    path("learn/calendar/<str:token>.ics", plans.calendar_feed, name="calendar_feed"),
+    path("learn/reminders/yes/<str:token>/", plans.reminder_yes, name="reminder_yes"),
+    path("learn/reminders/no/<str:token>/", plans.reminder_no, name="reminder_no"),
+    path("learn/unsubscribe/<str:token>/", plans.unsubscribe, name="unsubscribe"),
+    path("learn/account/practice-emails/", plans.practice_emails_save, name="account_practice_emails"),
+    path("learn/account/calendar/", plans.calendar_token, name="account_calendar"),
 ]

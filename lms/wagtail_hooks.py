@@ -18,6 +18,8 @@ from .views.certificates import certificates_section
 from .views.challenges import dashboard_section
 from .views.my_cohort import cohort_section
 from .views.participant import courses_section
+from .views.plans import calendar_section, practice_emails_section
+from .views.plans import dashboard_section as plans_section
 from .views.practice import boosters_section
 from .views.privacy import erase_section, export_section
 
@@ -41,6 +43,7 @@ for name, render in (
     ("cohort", cohort_section),
     ("challenges", dashboard_section),
     ("boosters", boosters_section),
+    ("plans", plans_section),
 ):
     hooks.register(REGISTER_HOOK, partial(LearnSection, name, render))
 
@@ -48,6 +51,8 @@ for name, render in (
 hooks.register(ACCOUNT_HOOK, partial(LearnSection, "profile", profile_section))
 hooks.register(ACCOUNT_HOOK, partial(LearnSection, "export", export_section))
 hooks.register(ACCOUNT_HOOK, partial(LearnSection, "erase", erase_section))
+hooks.register(ACCOUNT_HOOK, partial(LearnSection, "practice-emails", practice_emails_section))
+hooks.register(ACCOUNT_HOOK, partial(LearnSection, "calendar", calendar_section))
 
 
 @hooks.register("register_admin_viewset")

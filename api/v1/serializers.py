@@ -265,6 +265,9 @@ class ModuleRetentionOut(FastOutSerializer):
 
 
 class PracticeStatsOut(FastOutSerializer):
+    plans_made = serializers.IntegerField(help_text="If-then plans written ('When…, I will…'); counts only.")
+    plans_kept = serializers.IntegerField(help_text="Plans a log entry kept, or whose reminder was answered yes.")
+    plan_kept_rate = serializers.IntegerField(allow_null=True, help_text="Percent; null before any plan.")
     checkins_sent = serializers.IntegerField(help_text="'Did this lead anywhere?' check-ins sent (30/60/90 days).")
     checkins_answered = serializers.IntegerField()
     checkin_response_rate = serializers.IntegerField(allow_null=True, help_text="Percent; null before any is sent.")

@@ -3,6 +3,7 @@ from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcom
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .events import Event, EventType
+from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
 from .practice import BoosterCard, BoosterDigest, CheckIn, CheckInStatus
 from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
@@ -39,7 +40,11 @@ __all__ = [
     "OrganisationSso",
     "Outcome",
     "ParticipantPreferences",
+    "Plan",
+    "PlanOccurrence",
     "QuizAttempt",
+    "ReminderAnswer",
+    "ReminderStatus",
     "Setting",
     "SsoIdentity",
     "WorkerHeartbeat",

@@ -63,6 +63,14 @@ class ChallengeLog(models.Model):
     calm_after = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
+    plan = models.ForeignKey(
+        "microlearn_lms.Plan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logs",
+        help_text="The if-then plan this entry kept, if any.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

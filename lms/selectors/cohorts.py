@@ -133,8 +133,7 @@ class ParticipantRow:
     inactive_days: int = 0
     reasons: list[str] = field(default_factory=list)
     cells: list[ModuleCell] = field(default_factory=list)
-    # Practice after the course (docs/practice.md): check-ins answered, booster questions retained,
-    # and (PLANS, from the if-then plans feature) plans made and kept.
+    # Practice (docs/practice.md): plans made and kept, check-ins answered, booster questions retained.
     practice: PracticeStats = field(default_factory=PracticeStats)
 
     @property

@@ -214,15 +214,19 @@ def cohort_challenge_stats(*, cohort: Cohort) -> list[dict]:
 
 
 def cohort_practice_stats(*, cohort: Cohort) -> dict:
-    """Practice after the course, for HR: check-in response rate, booster retention (overall and
-    per module) and the median days from the cohort's start to a participant's first win.
+    """Practice after the course, for HR: the share of if-then plans kept, the check-in response
+    rate, booster retention (overall and per module) and the median days from the cohort's start
+    to a participant's first win.
 
-    Aggregates only (four queries): never the text of an entry, a note or a plan.
+    Aggregates only (five queries): never the text of an entry, a note or a plan.
     """
     per_enrolment, by_module = practice_by_enrolment(cohort=cohort)
     totals = cohort_totals(per_enrolment, per_enrolment)
     keys = dict(ModulePage.objects.filter(pk__in=list(by_module)).values_list("pk", "translation_key"))
     return {
+        "plans_made": totals.plans_made,
+        "plans_kept": totals.plans_kept,
+        "plan_kept_rate": totals.plan_kept_rate,
         "checkins_sent": totals.checkins_sent,
         "checkins_answered": totals.checkins_answered,
         "checkin_response_rate": totals.response_rate,

@@ -27,6 +27,8 @@ from ..models import (
     Enrolment,
     EnrolmentStatus,
     Outcome,
+    Plan,
+    ReminderAnswer,
 )
 
 MAX_MODULES = 50  # retention lists are bounded
@@ -151,12 +153,16 @@ class PracticeStats:
     checkins_answered: int = 0
     questions_total: int = 0
     questions_retained: int = 0
-    plans_made: int | None = None  # PLANS: filled in by the if-then plans feature (issue 18, items 1-3)
-    plans_kept: int | None = None  # PLANS: idem
+    plans_made: int = 0
+    plans_kept: int = 0  # kept: a log entry says it kept the plan, or its reminder was answered "yes"
 
     @property
     def response_rate(self) -> int | None:
         return round(100 * self.checkins_answered / self.checkins_sent) if self.checkins_sent else None
+
+    @property
+    def plan_kept_rate(self) -> int | None:
+        return round(100 * self.plans_kept / self.plans_made) if self.plans_made else None
 
     @property
     def retention(self) -> int | None:
@@ -171,9 +177,19 @@ def _in_cohort(prefix: str, cohort, enrolment_ids) -> Q:
 
 
 def practice_by_enrolment(*, cohort, enrolment_ids=None) -> tuple[dict[int, PracticeStats], dict[int, dict]]:
-    """Check-in and booster counts per (not withdrawn) enrolment of ``cohort``, and booster
-    retention per module: two queries."""
+    """Plan, check-in and booster counts per (not withdrawn) enrolment of ``cohort``, and booster
+    retention per module: three queries."""
     stats: dict[int, PracticeStats] = {}
+    kept = Q(logs__isnull=False) | Q(occurrences__answer=ReminderAnswer.YES)
+    plans = (
+        Plan.objects.filter(_in_cohort("enrolment", cohort, enrolment_ids))
+        .values("enrolment_id")
+        .annotate(made=Count("pk", distinct=True), kept=Count("pk", distinct=True, filter=kept))
+        .order_by()
+        .values_list("enrolment_id", "made", "kept")
+    )
+    for enrolment_id, made, kept_count in plans:
+        stats[enrolment_id] = PracticeStats(plans_made=made, plans_kept=kept_count)
     checkins = (
         CheckIn.objects.filter(_in_cohort("log__enrolment", cohort, enrolment_ids), status=CheckInStatus.SENT)
         .values("log__enrolment_id")
@@ -182,7 +198,8 @@ def practice_by_enrolment(*, cohort, enrolment_ids=None) -> tuple[dict[int, Prac
         .values_list("log__enrolment_id", "sent", "answered")
     )
     for enrolment_id, sent, answered in checkins:
-        stats[enrolment_id] = PracticeStats(checkins_sent=sent, checkins_answered=answered)
+        row = stats.setdefault(enrolment_id, PracticeStats())
+        row.checkins_sent, row.checkins_answered = sent, answered
     by_module: dict[int, dict] = {}
     cards = (
         BoosterCard.objects.filter(_in_cohort("enrolment", cohort, enrolment_ids))
@@ -211,6 +228,8 @@ def cohort_totals(stats: dict[int, PracticeStats], ids) -> PracticeStats:
             total.checkins_answered += row.checkins_answered
             total.questions_total += row.questions_total
             total.questions_retained += row.questions_retained
+            total.plans_made += row.plans_made
+            total.plans_kept += row.plans_kept
     return total
 
 

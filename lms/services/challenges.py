@@ -8,7 +8,9 @@ The rules live in ``_clean`` and apply to every caller (pages, admin, API):
 * networking entries: a setting from the list; follow-up none, planned (with a due date on or
   after the date) or done (with a date, today by default); an outcome from the list;
 * practice entries: minutes (1-600) and calm before/after (1-10) instead of who/opener/outcome;
-* text limits: who 200, opener 300, learned 1,000, notes 2,000 characters.
+* text limits: who 200, opener 300, learned 1,000, notes 2,000 characters;
+* the plan it kept (optional) is one of the participant's plans for this challenge; saving the
+  entry answers that plan's "Did you do it?" reminder with yes (``lms/services/plans.py``).
 
 Breaking a rule raises ``django.core.exceptions.ValidationError`` with a message per field and
 saves nothing. Only an entry's author can change it: anyone else gets ``Http404``. Every outcome
@@ -37,6 +39,7 @@ from ..models import (
     Setting,
 )
 from ..selectors.challenges import enrolment_programme_start
+from .plans import plan_kept
 
 TEXT_LIMITS = {"who": 200, "opener": 300, "learned": 1000, "notes": 2000}
 MINUTES = (1, 600)
@@ -158,6 +161,10 @@ def _clean(*, enrolment: Enrolment, challenge: Challenge, data: dict, today: dt.
         _clean_practice(errors, data, values)
     else:
         _clean_networking(errors, data, values, today=today)
+    if "plan" in data:  # absent: an update keeps the entry's plan
+        plan = values["plan"] = data.get("plan") or None
+        if plan is not None and (plan.enrolment_id != enrolment.pk or plan.challenge_id != challenge.pk):
+            errors.add("plan", "Choose one of your plans for this challenge.")
     if errors:
         raise ValidationError(dict(errors))
     return values
@@ -188,6 +195,8 @@ def challenge_log_create(
     now = timezone.now()
     with transaction.atomic():
         log = ChallengeLog.objects.create(enrolment=enrolment, challenge=challenge, **values)
+        if log.plan_id:
+            plan_kept(plan=log.plan, now=now)
         if log.outcome != Outcome.NONE_YET:
             _record_outcome(log, previous="", now=now)
             log.save(update_fields=["outcome_changed_at"])
@@ -208,8 +217,11 @@ def challenge_log_update(*, log: ChallengeLog, user, data: dict, today: dt.date 
     with transaction.atomic():
         previous = ChallengeLog.objects.select_for_update().values_list("outcome", flat=True).get(pk=log.pk)
         now = timezone.now()  # after the lock, so the history's order is the order of the changes
+        kept = values.get("plan") is not None and values["plan"].pk != log.plan_id
         for name, value in values.items():
             setattr(log, name, value)
+        if kept:
+            plan_kept(plan=log.plan, now=now)
         if log.outcome != previous:
             _record_outcome(log, previous=previous, now=now)
         log.save()

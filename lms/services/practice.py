@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
@@ -47,15 +47,16 @@ from ..models import (
     EnrolmentStatus,
     ModuleProgress,
     Outcome,
+    PlanOccurrence,
+    ReminderStatus,
 )
 from ..selectors.practice import checkins_due, digest_recipients
 from ..selectors.preferences import preferences_for
 from .challenges import challenge_log_set_outcome
 from .quiz import questions_of
+from .reminders import unsubscribe_url
 
 CHECKIN_PURPOSE = "checkin"
-UNSUBSCRIBE_PURPOSE = "unsubscribe"
-UNSUBSCRIBE_URL_NAME = "microlearn_lms:practice_unsubscribe"
 CHECKIN_URL_NAME = "microlearn_lms:checkin_answer"
 BATCH = 500
 
@@ -64,15 +65,9 @@ BATCH = 500
 
 
 def unsubscribe_headers(user) -> dict[str, str]:
-    """``List-Unsubscribe`` (RFC 2369) and one-click (RFC 8058) headers for ``user``.
-
-    Empty when the site has no unsubscribe view (``microlearn_lms:practice_unsubscribe``).
-    """
-    token = make_action_token(UNSUBSCRIBE_PURPOSE, {"user": user.pk})
-    try:
-        url = action_url(UNSUBSCRIBE_URL_NAME, token)
-    except NoReverseMatch:
-        return {}
+    """``List-Unsubscribe`` (RFC 2369) and one-click (RFC 8058) headers for ``user``: the same
+    one-click link as the plan reminders (``lms.services.reminders.unsubscribe_url``)."""
+    url = unsubscribe_url(user.pk)
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
@@ -106,10 +101,12 @@ def in_quiet_hours(prefs, now: dt.datetime) -> bool:
 
 
 def practice_emails_in_week(user, now: dt.datetime) -> int:
-    """Check-ins and booster emails sent to ``user`` in the seven days before ``now``."""
+    """Every practice email sent to ``user`` in the seven days before ``now``: check-ins,
+    booster emails and plan reminders (one weekly cap for all of them)."""
     since = now - dt.timedelta(days=7)
     checkins = CheckIn.objects.filter(log__enrolment__user=user, sent_at__gte=since).count()
-    return checkins + BoosterDigest.objects.filter(user=user, sent_at__gte=since).count()
+    reminders = PlanOccurrence.objects.filter(user=user, status=ReminderStatus.SENT, sent_at__gte=since).count()
+    return checkins + reminders + BoosterDigest.objects.filter(user=user, sent_at__gte=since).count()
 
 
 def _send(*, user, subject: str, body: str) -> None:

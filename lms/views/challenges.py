@@ -18,8 +18,11 @@ from courses.models import ChallengeKind
 from .. import challenge_charts, services, weeks
 from ..challenge_forms import OutcomeForm, apply_service_errors, log_form
 from ..models import Outcome, Setting
+from ..plan_forms import PlanForm, plan_choice_field
 from ..selectors import challenges as selectors
+from ..selectors import plans as plan_selectors
 from ..selectors.practice import checkin_wins
+from ..services import plans as plan_services
 
 HISTORY_PER_PAGE = 20
 
@@ -39,16 +42,55 @@ def _entry_context(log) -> dict:
     return {"log": log, "course": log.enrolment.course, "page_url": _page_url(log.enrolment.course_id)}
 
 
+def _with_plans(form, plans, initial=None):
+    """Offer the challenge's plans on a log form ("Which plan did this keep?")."""
+    if form is not None and plans:
+        form.fields["plan"] = plan_choice_field(plans)
+        if initial is not None:
+            form.fields["plan"].initial = initial
+        form.order_fields(["challenge", "occurred_on", "plan"])
+    return form
+
+
+def _plan_post(request, enrolment, programme):
+    """The plan form's POST: a redirect once saved, else the bound form with its errors."""
+    challenge = programme.get_open(request.POST.get("challenge", ""))
+    form = PlanForm(request.POST, prefix="plan")
+    if challenge is None:
+        form.add_error(None, "Choose one of your open challenges.")
+    elif form.is_valid():
+        try:
+            plan_services.plan_create(enrolment=enrolment, challenge=challenge, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Plan saved. We will remind you at that time.")
+            return (
+                challenge,
+                form,
+                redirect(f"{_page_url(enrolment.course_id)}?challenge={challenge.uuid}#plans-heading"),
+            )
+    return challenge, form, None
+
+
 @login_required
 def challenge_page(request, course_id: int):
     enrolment = selectors.challenge_enrolment_get(user=request.user, course_id=course_id)
     programme = selectors.challenge_programme(enrolment=enrolment)
     challenge = programme.get_open(request.GET.get("challenge", "")) or programme.current_challenge
-    form = None
-    if request.method == "POST":
+    form = plan_form = None
+    posted_form = request.POST.get("form") if request.method == "POST" else None
+    if posted_form == "plan":
+        posted, plan_form, response = _plan_post(request, enrolment, programme)
+        if response is not None:
+            return response
+        challenge = posted or challenge
+    elif request.method == "POST":
         posted = next((c for c in programme.challenges if str(c.uuid) == request.POST.get("challenge")), challenge)
         kind = posted.kind if posted else ChallengeKind.NETWORKING
         form = log_form(kind, request.POST, prefix="log")
+        if posted is not None:
+            _with_plans(form, plan_selectors.plans_for_challenge(enrolment=enrolment, challenge=posted))
         if form.is_valid():
             try:
                 services.challenge_log_create(
@@ -60,12 +102,17 @@ def challenge_page(request, course_id: int):
                 messages.success(request, "Entry saved to your practice log.")
                 return redirect(_page_url(course_id))
         challenge = posted
-    elif challenge is not None:
+    if form is None and challenge is not None:
         form = log_form(
             challenge.kind, prefix="log", initial={"challenge": challenge.uuid, "occurred_on": programme.today}
         )
+        plans = plan_selectors.plans_for_challenge(enrolment=enrolment, challenge=challenge)
+        chosen = next((p.uuid for p in plans if str(p.uuid) == request.GET.get("plan")), None)
+        _with_plans(form, plans, initial=chosen)
     if form is not None and challenge is not None and len(challenge.openers) and "opener" in form.fields:
         form.fields["opener"].widget.attrs["list"] = "opener-suggestions"
+    if plan_form is None and challenge is not None:
+        plan_form = PlanForm(prefix="plan", initial={"day": programme.today})
     history = Paginator(selectors.challenge_history(programme=programme), HISTORY_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -74,22 +121,26 @@ def challenge_page(request, course_id: int):
         "programme": programme,
         "challenge": challenge,
         "form": form,
+        "plan_form": plan_form,
+        "plans": plan_selectors.plans_upcoming(user=request.user, course_id=course_id),
+        "cue_suggestions": plan_selectors.cue_suggestions(challenge) if challenge else [],
+        "action_suggestions": plan_selectors.action_suggestions(challenge) if challenge else [],
         "history": history,
         "follow_ups": selectors.challenge_follow_ups_due(user=request.user, today=programme.today, course_id=course_id),
         "outcome_choices": Outcome.choices,
         "today": programme.today,
     }
-    return render(
-        request, "microlearn_lms/challenges/challenge_page.html", context, status=400 if form and form.errors else 200
-    )
+    has_errors = (form is not None and form.errors) or (plan_form is not None and plan_form.errors)
+    return render(request, "microlearn_lms/challenges/challenge_page.html", context, status=400 if has_errors else 200)
 
 
 @login_required
 def entry_edit(request, entry):
     log = selectors.challenge_log_for_author(user=request.user, uuid=entry)
     kind = log.challenge.kind
+    plans = plan_selectors.plans_for_challenge(enrolment=log.enrolment, challenge=log.challenge)
     if request.method == "POST":
-        form = log_form(kind, request.POST, with_challenge=False)
+        form = _with_plans(log_form(kind, request.POST, with_challenge=False), plans)
         if form.is_valid():
             try:
                 services.challenge_log_update(log=log, user=request.user, data=form.cleaned_data)
@@ -100,7 +151,9 @@ def entry_edit(request, entry):
                 return redirect(_page_url(log.enrolment.course_id))
     else:
         initial = {name: getattr(log, name) for name in log_form(kind).fields if name != "challenge"}
-        form = log_form(kind, initial=initial, with_challenge=False)
+        form = _with_plans(log_form(kind, initial=initial, with_challenge=False), plans)
+        if "plan" in form.fields and log.plan_id:
+            form.initial["plan"] = log.plan.uuid
     context = {**_entry_context(log), "form": form}
     return render(request, "microlearn_lms/challenges/entry_edit.html", context, status=400 if form.errors else 200)
 

@@ -79,7 +79,7 @@ def row_html(row: ParticipantRow, *, url: str, week_target: int | None) -> SafeS
         wins=row.wins,
         checkins=_ratio(row.practice.checkins_answered, row.practice.checkins_sent),
         retained=_ratio(row.practice.questions_retained, row.practice.questions_total),
-        plans=_ratio(row.practice.plans_kept, row.practice.plans_made),  # PLANS: None until plans exist
+        plans=_ratio(row.practice.plans_kept, row.practice.plans_made),
         iso=dateformat.format(local, "c"),
         day=dateformat.format(local, "j M"),
         risk=risk,

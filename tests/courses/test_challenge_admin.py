@@ -27,6 +27,7 @@ def challenge_form(course, module, **overrides):
         "module": module.pk if module else "",
         "openers": streamfield([("opener", "How is your week?")]),
         "tips": streamfield([]),
+        "cues": streamfield([("cue", "when I queue for coffee")]),
     }
     data.update(overrides)
     return nested_form_data(data)
@@ -40,6 +41,7 @@ def test_editor_creates_a_challenge_in_the_admin(editor_client, mini_programme):
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     challenge = Challenge.objects.get()
     assert challenge.module == module and [b.value for b in challenge.openers] == ["How is your week?"]
+    assert [b.value for b in challenge.cues] == ["when I queue for coffee"]
 
 
 def test_module_of_another_course_is_a_form_error(editor_client, mini_programme):

@@ -184,10 +184,10 @@ def test_cohort_page_query_count_is_exact(client, mini_programme, modules, djang
     client.get(reverse("microlearn_lms:trainer-cohort", args=[small.pk]))
     # session, user, the two permission lookups (the trainer permission; Wagtail's user bar then
     # reuses them), cohort, modules, challenges, enrolments, progress aggregates, entry aggregates
-    # per participant, check-ins and booster retention per participant (issue 18), wins per
-    # outcome and week (outcome chart), module chart, module cells of the rows shown
+    # per participant, plans made and kept, check-ins and booster retention per participant
+    # (issue 18), wins per outcome and week (outcome chart), module chart, module cells of the rows shown
     for cohort in (small, large):
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(16):
             client.get(reverse("microlearn_lms:trainer-cohort", args=[cohort.pk]), {"at_risk": "1"})
 
 
