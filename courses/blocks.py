@@ -153,6 +153,9 @@ class OptionBlock(blocks.StructBlock):
         label = "Option"
 
 
+EMPTY_OPTION = {"text": "", "correct": False, "feedback": ""}
+
+
 class QuestionBlock(blocks.StructBlock):
     kind = blocks.ChoiceBlock(choices=QuestionKind.CHOICES, default=QuestionKind.SINGLE, widget=forms.RadioSelect)
     text = blocks.TextBlock(label="Question")
@@ -161,12 +164,17 @@ class QuestionBlock(blocks.StructBlock):
         help_text="Multiple choice only: award a share of the mark for partly correct answers. "
         "Otherwise every correct option, and no wrong one, is needed.",
     )
-    options = blocks.ListBlock(OptionBlock(), min_num=2, max_num=10)
+    # Wagtail's ListBlock starts a new list with ONE empty child unless given a default; a question
+    # needs two options, so a new question starts with two empty ones.
+    options = blocks.ListBlock(OptionBlock(), min_num=2, max_num=10, default=[EMPTY_OPTION, EMPTY_OPTION])
     explanation = blocks.TextBlock(required=False, help_text="Shown after grading, under the quiz's reveal rule.")
 
     class Meta:
         icon = "help"
         label = "Question"
+        # courses/static/microlearn_courses/css/quiz-editor.css hides "partial credit" unless the
+        # kind is multiple choice (pure CSS, no script, so it is CSP-safe).
+        form_classname = "struct-block ml-quiz-question"
 
     def clean(self, value):
         value = super().clean(value)

@@ -1,6 +1,8 @@
 """Wagtail admin registrations of the course catalogue, and the quiz checks authors see on publish."""
 
 from django.contrib import messages
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -35,3 +37,15 @@ def warn_about_quiz_cues(request, page):
         return
     for warning in lint_quiz(questions_from_stream(page.quiz), shuffle=page.quiz_shuffle):
         messages.warning(request, f"Quiz check: {warning.message}")
+
+
+@hooks.register("insert_global_admin_css")
+def quiz_editor_css():
+    """Hides "partial credit" unless a question is multiple choice (pure CSS; courses/blocks.py)."""
+    return format_html('<link rel="stylesheet" href="{}">', static("microlearn_courses/css/quiz-editor.css"))
+
+
+@hooks.register("insert_editor_js")
+def editor_error_tab_js():
+    """After a failed publish, opens the tab holding the first error (an external file, CSP-safe)."""
+    return format_html('<script src="{}" defer></script>', static("microlearn_courses/js/editor-error-tab.js"))

@@ -7,6 +7,7 @@ from wagtail.permissions import register_permission_policy
 
 from .account import REGISTER_HOOK as ACCOUNT_HOOK
 from .admin.certificates import CertificatePermissionPolicy, CertificateViewSet
+from .admin.certificates import admin_urls as certificate_admin_urls
 from .admin.certificates import register_log_actions as register_certificate_log_actions
 from .admin.cohorts import CohortsGroup, admin_urls
 from .admin.learning import learning_viewset_group
@@ -64,6 +65,7 @@ def register_learning_admin():
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
 hooks.register("register_admin_viewset", lambda: CertificateViewSet("certificates"))
 hooks.register("register_log_actions", register_certificate_log_actions)
+hooks.register("register_admin_urls", certificate_admin_urls)
 
 
 # --- Organisations and cohorts ------------------------------------------------------------------

@@ -6,10 +6,15 @@ policy denies "add" and "delete" to everyone; "change" (``lms.change_certificate
 two actions. Both are written to Wagtail's audit log by the services.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import Column, DateColumn
@@ -19,6 +24,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 from wagtail.log_actions import LogFormatter
+from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from ..models import Certificate, CertificateStatus
@@ -43,6 +49,13 @@ class RevokeForm(forms.Form):
 
 
 class CertificateIndexView(IndexView):
+    @cached_property
+    def header_buttons(self):
+        return [
+            *super().header_buttons,
+            HeaderButton("Preview certificate", url=reverse(PREVIEW_URL_NAME), icon_name="view"),
+        ]
+
     def get_add_url(self):
         return None
 
@@ -160,6 +173,55 @@ class CertificateViewSet(ModelViewSet):
             permission_policy=self.permission_policy,
             inspect_url_name=self.get_url_name("inspect"),
         )
+
+
+# --- Preview of the design ------------------------------------------------------------------
+
+PREVIEW_URL_NAME = "microlearn_lms_certificate_preview"
+SAMPLE_CODE = "SAMPLE0PREVIEW00"
+
+
+def sample_certificate() -> Certificate:
+    """An unsaved certificate with sample data, for the preview: nothing is written anywhere."""
+    today = timezone.localdate()
+    return Certificate(
+        serial=f"SAMPLE-{today.year}-0001",
+        verification_code=SAMPLE_CODE,
+        status=CertificateStatus.ISSUED,
+        issued_on=today,
+        completed_on=today,
+        expires_on=None,
+        holder_name="Alexandra Sample-Participant",
+        course_title="Sample course: Micro-connections at work",
+        programme_hours=Decimal("6.5"),
+        organisation_name="Example Organisation",
+        trainer_names="Sam Trainer",
+    )
+
+
+def may_preview(user) -> bool:
+    return user.has_perm("microlearn_lms.change_certificatesettings") or user.has_perm(
+        "microlearn_lms.change_certificate"
+    )
+
+
+def certificate_preview(request):
+    """The current site's saved certificate design, rendered with sample data, as a PDF.
+    Issues nothing: no Certificate row, no file, no serial number is used."""
+    from ..certificates.pdf import design_for_site, render_certificate  # WeasyPrint loads only when used
+
+    if not may_preview(request.user):
+        raise PermissionDenied
+    design = design_for_site(Site.find_for_request(request))
+    _, content_type, content = render_certificate(sample_certificate(), design=design)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = 'inline; filename="certificate-preview.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def admin_urls():
+    return [path("certificate-preview/", certificate_preview, name=PREVIEW_URL_NAME)]
 
 
 class RevokeFormatter(LogFormatter):

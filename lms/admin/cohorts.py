@@ -10,13 +10,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import Button, HeaderButton
 
 from ..models import Cohort, CohortImport, ImportStatus, Organisation
 from ..roles import trainer_candidates
@@ -35,18 +37,36 @@ class OrganisationViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class CohortIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        buttons.append(
+            MenuItem(
+                "Import participants",
+                url=reverse("microlearn_lms_cohort_import", args=[instance.pk]),
+                icon_name="upload",
+                priority=15,
+            )
+        )
+        return buttons
+
+
 class CohortEditView(generic.EditView):
+    @cached_property
+    def header_buttons(self):
+        """ "Import participants" in plain sight, beside the page title (not in the ⋯ menu)."""
+        return [
+            *super().header_buttons,
+            HeaderButton(
+                "Import participants",
+                url=reverse("microlearn_lms_cohort_import", args=[self.object.pk]),
+                icon_name="upload",
+            ),
+        ]
+
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons
-        buttons.append(
-            Button(
-                "Import participants (CSV)",
-                url=reverse("microlearn_lms_cohort_import", args=[self.object.pk]),
-                icon_name="upload",
-                priority=5,
-            )
-        )
         buttons.append(
             Button(
                 "Trainer view",
@@ -58,11 +78,44 @@ class CohortEditView(generic.EditView):
         return buttons
 
 
+def person_label(user) -> str:
+    """ "Ada Lovelace (ada@example.com)", or the username for a user without a name."""
+    name = user.get_full_name().strip()
+    if name and user.email:
+        return f"{name} ({user.email})"
+    return name or user.email or user.get_username()
+
+
+class SearchableCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes with a "Search" box above them, drawn by an external script (CSP-safe);
+    without the script every checkbox still shows and works."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"class": "ml-searchable-checkboxes", **(attrs or {})}, choices)
+
+    class Media:
+        js = ["microlearn_lms/js/searchable-checkboxes.js"]
+
+
+class TrainerChoiceField(forms.ModelMultipleChoiceField):
+    """Only users who may train (lms.roles.trainer_candidates), by full name and email."""
+
+    widget = SearchableCheckboxes
+
+    def __init__(self, **kwargs):
+        queryset = trainer_candidates().order_by("first_name", "last_name", "email")
+        super().__init__(queryset=queryset, **kwargs)
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
 class CohortViewSet(ModelViewSet):
     model = Cohort
     icon = "group"
     menu_label = "Cohorts"
     edit_view_class = CohortEditView
+    index_view_class = CohortIndexView
     form_fields = ["organisation", "course", "name", "start_date", "end_date", "trainers"]
     list_display = ["name", "organisation", "course", "start_date", "end_date"]
     search_fields = ["name", "organisation__name"]
@@ -74,11 +127,12 @@ class CohortViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         form_class = super().get_form_class(for_update)
-        form_class.base_fields["trainers"].queryset = trainer_candidates()
-        form_class.base_fields["trainers"].help_text = (
-            "Staff, and users with the permission “Can use the trainer pages”, who see this cohort on their "
-            "trainer pages. "
-            "After saving, use “Import participants (CSV)” in the ⋯ menu to add participants."
+        form_class.base_fields["trainers"] = TrainerChoiceField(
+            required=False,
+            label="Trainers",
+            help_text="Only staff, and users with the permission “Can use the trainer pages”, are listed. "
+            "They see this cohort on their trainer pages. "
+            "After saving, use “Import participants” at the top of the page to add participants.",
         )
         return form_class
 
@@ -101,7 +155,7 @@ class UploadForm(forms.Form):
 
 
 def _cohort_for_admin(request, cohort_id: int) -> Cohort:
-    if not request.user.has_perm("lms.change_cohort"):
+    if not request.user.has_perm("microlearn_lms.change_cohort"):
         raise PermissionDenied
     return get_object_or_404(Cohort.objects.select_related("organisation", "course"), pk=cohort_id)
 
@@ -169,8 +223,22 @@ def import_progress(request, cohort_id: int, import_id: int):
     )
 
 
+TEMPLATE_CSV = "email,first name,last name,external id\r\nada.lovelace@example.com,Ada,Lovelace,E0001\r\n"
+
+
+def import_template(request):
+    """The CSV template to fill in: the header row and one example row (UTF-8 with a BOM, so
+    Excel opens accented names correctly; the import accepts the BOM)."""
+    if not request.user.has_perm("microlearn_lms.change_cohort"):
+        raise PermissionDenied
+    response = HttpResponse(("\ufeff" + TEMPLATE_CSV).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="participants-template.csv"'
+    return response
+
+
 def admin_urls():
     return [
+        path("cohort-import/template.csv", import_template, name="microlearn_lms_cohort_import_template"),
         path("cohort-import/<int:cohort_id>/", import_upload, name="microlearn_lms_cohort_import"),
         path(
             "cohort-import/<int:cohort_id>/<int:import_id>/",

@@ -23,7 +23,7 @@ import uuid
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from ..certificates.storage import get_certificate_storage
@@ -168,6 +168,7 @@ class CertificateSettings(BaseSiteSetting):
             heading="Signatory",
         ),
         MultiFieldPanel([FieldPanel("logo"), FieldPanel("accent_colour")], heading="Look"),
+        HelpPanel(template="microlearn_lms/admin/certificate_preview_help.html", heading="Preview"),
     ]
 
     class Meta:
