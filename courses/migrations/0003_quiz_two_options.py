@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('microlearn_courses', '0001_initial'),
+        ('microlearn_courses', '0002_challenge_cues'),
     ]
 
     operations = [
