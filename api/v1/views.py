@@ -355,25 +355,41 @@ class EnrolmentBulk(EnrolmentMixin, ApiView):
         items = [s.EnrolmentCreateIn(data=item) for item in self.validated(s.EnrolmentBulkIn)["items"]]
         valid = [item.validated_data for item in items if item.is_valid()]
         outcomes = iter(enrolment_services.enrolments_create_for_members(organisation=self.organisation, items=valid))
+        outcomes = [next(outcomes) if item.is_valid() else item.errors for item in items]
+        enrolled = [
+            outcome.enrolment.pk
+            for outcome in outcomes
+            if isinstance(outcome, enrolment_services.MemberEnrolment) and not outcome.refused
+        ]
+        rows = (
+            {
+                row["id"]: row
+                for row in self.with_progress().filter(pk__in=enrolled).values(*s.ENROLMENT_PROGRESS_COLUMNS)
+            }
+            if enrolled
+            else {}
+        )
         results = [
-            self.bulk_result(index, next(outcomes))
-            if item.is_valid()
-            else bulk_error(index, exceptions.ValidationError(item.errors))
-            for index, item in enumerate(items)
+            bulk_result(index, outcome, rows)
+            if isinstance(outcome, enrolment_services.MemberEnrolment)
+            else bulk_error(index, exceptions.ValidationError(outcome))
+            for index, outcome in enumerate(outcomes)
         ]
         counts = Counter(result["outcome"] for result in results)
         body = {"created": counts["created"], "existing": counts["existing"], "failed": counts["error"]}
         return Response(s.BulkOut({**body, "results": results}).data)
 
-    def bulk_result(self, index: int, outcome: enrolment_services.MemberEnrolment) -> dict:
-        if outcome.refused:
-            return bulk_error(index, enrolment_refusal(outcome))
-        return {
-            "index": index,
-            "enrolment": self.one(pk=outcome.enrolment.pk),
-            "outcome": outcome.outcome.value,
-            "status": enrolled_status(outcome),
-        }
+
+def bulk_result(index: int, outcome: enrolment_services.MemberEnrolment, rows: dict) -> dict:
+    """A bulk item's enrolment (its row among ``rows``, by id) or refusal."""
+    if outcome.refused:
+        return bulk_error(index, enrolment_refusal(outcome))
+    return {
+        "index": index,
+        "enrolment": rows[outcome.enrolment.pk],
+        "outcome": outcome.outcome.value,
+        "status": enrolled_status(outcome),
+    }
 
 
 def bulk_error(index: int, error: exceptions.APIException) -> dict:
