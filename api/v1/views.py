@@ -31,7 +31,7 @@ from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
 from lms.services import participants as participant_services
 
-from . import filters, problems
+from . import filters, problems, webhooks
 from . import serializers as s
 from .authentication import ApiKeyAuthentication
 from .idempotency import idempotent
@@ -57,6 +57,10 @@ class ApiView(GenericAPIView):
 
     def get_exception_handler(self):
         return problems.exception_handler
+
+    def dispatch(self, request, *args, **kwargs):
+        with webhooks.listeners_memo():
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         try:
@@ -352,10 +356,10 @@ class EnrolmentBulk(EnrolmentMixin, ApiView):
     )
     @idempotent
     def post(self, request):
-        items = [s.EnrolmentCreateIn(data=item) for item in self.validated(s.EnrolmentBulkIn)["items"]]
-        valid = [item.validated_data for item in items if item.is_valid()]
+        items = [s.bulk_item(item) for item in self.validated(s.EnrolmentBulkIn)["items"]]
+        valid = [item for item in items if "errors" not in item]
         outcomes = iter(enrolment_services.enrolments_create_for_members(organisation=self.organisation, items=valid))
-        outcomes = [next(outcomes) if item.is_valid() else item.errors for item in items]
+        outcomes = [next(outcomes) if "errors" not in item else item["errors"] for item in items]
         enrolled = [
             outcome.enrolment.pk
             for outcome in outcomes

@@ -26,6 +26,8 @@ import logging
 import socket
 import ssl
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -269,8 +271,36 @@ def _enrolment_data(enrolment_id: int) -> tuple[int, dict] | None:
     }
 
 
+_listening: ContextVar[dict | None] = ContextVar("webhook_listening", default=None)
+
+
+@contextmanager
+def listeners_memo():
+    """Within this block (one API request), whether a cohort's organisation has an active endpoint
+    is read once per cohort, not once per event: a bulk enrolment sends an event per enrolment."""
+    token = _listening.set({})
+    try:
+        yield
+    finally:
+        _listening.reset(token)
+
+
+def _has_active_endpoint(cohort_id: int) -> bool:
+    memo = _listening.get()
+    if memo is not None and cohort_id in memo:
+        return memo[cohort_id]
+    found = WebhookEndpoint.objects.filter(organisation__cohorts=cohort_id, is_active=True).exists()
+    if memo is not None:
+        memo[cohort_id] = found
+    return found
+
+
 def _on_enrolment(event: str):
-    def receiver(sender, *, enrolment_id, occurred_at, **kwargs):
+    def receiver(sender, *, enrolment_id, occurred_at, cohort_id=None, **kwargs):
+        # One query when nobody listens (the usual case, and a bulk enrolment sends one event per
+        # enrolment): only an enrolment in a cohort whose organisation has an active endpoint goes on.
+        if cohort_id is None or not _has_active_endpoint(cohort_id):
+            return
         found = _enrolment_data(enrolment_id)
         if found is not None:
             dispatch(organisation_id=found[0], event=event, data=found[1], occurred_at=occurred_at)
