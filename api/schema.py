@@ -22,6 +22,14 @@ PAGE_SIZE = OpenApiParameter(
     {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
     description="Rows per page: 50 by default, at most 200 (larger is capped).",
 )
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "maxLength": 1000},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of your last read of the resource: the update applies only if it has not changed "
+    "since (else 412 Precondition Failed). `*` matches any.",
+)
 CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque position from the `next` link.")
 
 ERROR_DESCRIPTIONS = {
@@ -30,6 +38,7 @@ ERROR_DESCRIPTIONS = {
     403: "The API key is read-only.",
     404: "Not found, or another organisation's.",
     409: "Conflict with the current state (duplicate external_id, already withdrawn…).",
+    412: "If-Match names an ETag that is not the resource's current one: read it again.",
     413: "Request body over 1 MB.",
     415: "Content type other than application/json.",
     422: "Idempotency-Key reused with a different request.",
@@ -69,6 +78,8 @@ class ApiAutoSchema(AutoSchema):
                 parameters += [PAGE_SIZE, CURSOR]
             if self.method == "POST":
                 parameters.append(IDEMPOTENCY_KEY)
+            if self.method in ("PATCH", "PUT"):
+                parameters.append(IF_MATCH)
         return parameters
 
     def error_codes(self) -> list[int]:
@@ -84,6 +95,8 @@ class ApiAutoSchema(AutoSchema):
             codes += [400, 409, 413, 415]
         if self.method == "POST":
             codes.append(422)
+        if self.method in ("PATCH", "PUT"):
+            codes.append(412)
         return sorted(set(codes))
 
     def _get_response_bodies(self, direction="response"):

@@ -27,6 +27,7 @@ TITLES = {
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
     409: ("conflict", "Conflict"),
+    412: ("precondition-failed", "Precondition failed"),
     413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("idempotency-key-reused", "Idempotency-Key reused with a different request"),
@@ -39,6 +40,12 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "If-Match does not match the resource's current ETag."
+    default_code = "precondition_failed"
 
 
 class PayloadTooLarge(exceptions.APIException):

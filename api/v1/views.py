@@ -5,8 +5,11 @@ organisation, so another organisation's object is simply "not found" (404).
 """
 
 import datetime as dt
+import hashlib
+import json
 from collections import Counter
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -62,6 +65,35 @@ class ApiView(GenericAPIView):
         with webhooks.listeners_memo():
             return super().dispatch(request, *args, **kwargs)
 
+    def get_throttles(self):
+        # Kept, so the response can say where the key stands (``finalize_response``).
+        if not hasattr(self, "_throttles"):
+            self._throttles = super().get_throttles()
+        return self._throttles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for throttle in self.get_throttles():
+            if isinstance(throttle, ApiKeyRateThrottle):
+                for name, value in throttle.headers(request, self).items():
+                    response[name] = value
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and isinstance(response, Response):
+            if response.data is not None and not response.has_header("ETag"):
+                response["ETag"] = etag_of(response.data)
+        return response
+
+    def check_if_match(self, current: dict) -> None:
+        """``If-Match`` on a write: 412 unless it names the ETag of ``current`` (or is ``*``)."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return
+        wanted = {tag.strip() for tag in header.split(",")}
+        if "*" not in wanted and etag_of(current) not in wanted:
+            raise problems.PreconditionFailed(
+                "The resource has changed since you read it (If-Match does not match its ETag). "
+                "Read it again and retry."
+            )
+
     def initial(self, request, *args, **kwargs):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -99,6 +131,12 @@ class ApiView(GenericAPIView):
         serializer = serializer_class(data=self.request.data if data is None else data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+def etag_of(data) -> str:
+    """A strong ETag of a representation: a hash of its canonical JSON."""
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 def service_error(exc: participant_services.ParticipantError) -> exceptions.APIException:
@@ -180,6 +218,7 @@ class ParticipantDetail(ParticipantMixin, ApiView):
     @extend_schema(request=s.ParticipantUpdateIn, responses={200: s.ParticipantOut})
     def patch(self, request, id):
         member = self.lookup(uuid=id)
+        self.check_if_match(s.ParticipantOut(member).data)
         data = self.validated(s.ParticipantUpdateIn, partial=True)
         try:
             member = participant_services.participant_update(member=member, **data)
