@@ -68,6 +68,11 @@ class ApiAutoSchema(AutoSchema):
             operation_id = operation_id.removesuffix("_retrieve") + "_list"
         return operation_id
 
+    def _get_format_parameters(self):
+        # DRF's ``?format=`` would only pick a renderer, which the PDF download (a file response)
+        # and the JSON endpoints (one renderer) never need: not advertised.
+        return [] if self._is_hr_api() else super()._get_format_parameters()
+
     def get_filter_backends(self):
         return getattr(self.view, "filter_backends", []) if self._is_list() else []
 
@@ -116,3 +121,25 @@ class ApiAutoSchema(AutoSchema):
                 }
             responses[str(code)] = response
         return responses
+
+
+def add_links(result, generator, request, public):
+    """OpenAPI links from each create to the read of what it created, so that clients and
+    stateful testers (schemathesis) can follow them: ``POST /participants/`` 201 →
+    ``GET /participants/{id}/`` with ``id`` from the response body; likewise for cohorts,
+    enrolments and webhooks."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        detail = paths.get(f"{path}{{id}}/", {}).get("get")
+        if created is None or detail is None:
+            continue
+        name = "Get" + "".join(part.title() for part in detail["operationId"].split("_")[:-1]).removesuffix("s")
+        created["links"] = {
+            name: {
+                "operationId": detail["operationId"],
+                "parameters": {"id": "$response.body#/id"},
+                "description": "Read back what was created.",
+            }
+        }
+    return result

@@ -101,8 +101,21 @@ def bulk_item(data: dict) -> dict:
 
 
 class EnrolmentBulkIn(serializers.Serializer):
+    # Items are checked one by one (``bulk_item``), so that a bad one is refused on its own.
     items = serializers.ListField(
         child=serializers.DictField(), min_length=1, max_length=MAX_BULK_ITEMS, help_text="Up to 500 enrolments."
+    )
+
+
+# One enrolment of a bulk request, as POST /enrolments/ takes it.
+class EnrolmentBulkItemIn(EnrolmentCreateIn):
+    pass
+
+
+# The documented shape of ``EnrolmentBulkIn`` (schema only): typed items for generated clients.
+class EnrolmentBulk(serializers.Serializer):
+    items = serializers.ListField(
+        child=EnrolmentBulkItemIn(), min_length=1, max_length=MAX_BULK_ITEMS, help_text="Up to 500 enrolments."
     )
 
 
@@ -195,12 +208,19 @@ class EnrolmentOut(CompletionOut):
     progress = ProgressOut(source="*")
 
 
+# One field error of a problem or of a bulk item: a dotted ``field`` path, message and code.
+class FieldErrorOut(FastOutSerializer):
+    field = serializers.CharField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 class BulkResultOut(FastOutSerializer):
     index = serializers.IntegerField()
     enrolment = EnrolmentOut(allow_null=True)
     outcome = serializers.ChoiceField(choices=["created", "existing", "error"])
     status = serializers.IntegerField(help_text="The HTTP status this item would have had on its own.")
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    errors = FieldErrorOut(many=True, required=False, help_text="Why the item was refused (outcome `error`).")
 
 
 class BulkOut(FastOutSerializer):
@@ -281,12 +301,6 @@ class CertificateOut(FastOutSerializer):
         return certificate.rendered_at or certificate.created_at
 
 
-class FieldErrorOut(serializers.Serializer):
-    field = serializers.CharField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 # The problem body that ``problems.problem`` builds (schema only).
 class ProblemOut(serializers.Serializer):
     type = serializers.URLField()
@@ -299,7 +313,8 @@ class ProblemOut(serializers.Serializer):
 
 
 def page_of(serializer_class, *, feed: bool = False):
-    """The list envelope of ``serializer_class``: ``{next, results}``, and ``has_more`` for a feed.
+    """The list envelope of ``serializer_class``: ``{next, next_cursor, results}``, or ``{next, has_more,
+    results}`` for a feed.
 
     One class per shape and kind (cached), used for the schema and for the response.
     """
@@ -315,6 +330,11 @@ def _envelope(serializer_class, feed: bool):
             help_text="Poll this link next time (always present)." if feed else "The next page, or null at the end.",
         ),
     }
+    if not feed:
+        fields["next_cursor"] = serializers.CharField(
+            allow_null=True,
+            help_text="The `cursor` parameter of the next page (the one in `next`), or null at the end.",
+        )
     if feed:
         fields["has_more"] = serializers.BooleanField(help_text="True when more changes are waiting now.")
     fields["results"] = serializer_class(many=True)

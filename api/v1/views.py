@@ -77,9 +77,9 @@ class ApiView(GenericAPIView):
             if isinstance(throttle, ApiKeyRateThrottle):
                 for name, value in throttle.headers(request, self).items():
                     response[name] = value
-        if request.method in ("GET", "HEAD") and response.status_code == 200 and isinstance(response, Response):
-            if response.data is not None and not response.has_header("ETag"):
-                response["ETag"] = etag_of(response.data)
+        readable = request.method in ("GET", "HEAD") and response.status_code == 200
+        if readable and isinstance(response, Response) and response.data is not None:
+            response["ETag"] = etag_of(response.data)
         return response
 
     def check_if_match(self, current: dict) -> None:
@@ -121,7 +121,8 @@ class ApiView(GenericAPIView):
 
     def page_response(self, out, page: KeysetPage, **kwargs) -> Response:
         """``page``'s rows through the ``out`` serializer, in the list envelope."""
-        return Response(s.page_of(out)({"next": page.next_link, "results": page.rows}, **kwargs).data)
+        envelope = {"next": page.next_link, "next_cursor": page.next_cursor, "results": page.rows}
+        return Response(s.page_of(out)(envelope, **kwargs).data)
 
     def list_page(self, request, out, keyset=("created_at", "id")) -> Response:
         """A filtered keyset page of ``get_queryset()`` through the ``out`` serializer."""
@@ -387,7 +388,7 @@ class EnrolmentListCreate(EnrolmentMixin, ApiView):
 
 class EnrolmentBulk(EnrolmentMixin, ApiView):
     @extend_schema(
-        request=s.EnrolmentBulkIn,
+        request=s.EnrolmentBulk,
         responses={200: s.BulkOut},
         description="Up to 500 `{participant, cohort}` items, each handled on its own: one bad item never "
         "blocks the others. Each result gives the item's `index`, `outcome` and the `status` it would have "

@@ -228,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["api.schema.only_hr_api"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
     # --- HR API (api app) ---
     "DESCRIPTION": "REST API for corporate HR systems: provisioning, cohorts, enrolments, a completions feed, "
     "certificates and signed webhooks. Every request carries an organisation's API key: "

@@ -114,3 +114,49 @@ def test_schemathesis_finds_no_server_error_nor_schema_violation(wsgi_app, api_k
         operations += 1
     documented = load_schema()["paths"]
     assert operations == sum(len(methods) for methods in documented.values())  # every operation ran
+
+
+def test_schema_serves_generated_clients():
+    """Typed bulk items and results, binary PDF, cursors a client can follow, links between operations,
+    and no parameter that does nothing."""
+    schema = load_schema()
+    components = schema["components"]["schemas"]
+    bulk = schema["paths"]["/api/v1/enrolments/bulk/"]["post"]
+    body = bulk["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    items = components[body]["properties"]["items"]
+    assert (items["minItems"], items["maxItems"]) == (1, 500)
+    item = components[items["items"]["$ref"].rsplit("/", 1)[1]]
+    assert item["required"] == ["cohort", "participant"] and item["properties"]["participant"]["format"] == "uuid"
+    errors = components["BulkResultOut"]["properties"]["errors"]
+    assert errors["items"]["$ref"].endswith("/FieldErrorOut")
+    pdf = schema["paths"]["/api/v1/certificates/{id}/pdf/"]["get"]
+    assert pdf["responses"]["200"]["content"] == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            names = {p["name"] for p in operation.get("parameters", [])}
+            assert "format" not in names, (path, method)
+    assert components["ParticipantPage"]["properties"]["next_cursor"]["nullable"] is True
+    for collection, operation_id in [
+        ("participants", "participants_retrieve"),
+        ("cohorts", "cohorts_retrieve"),
+        ("enrolments", "enrolments_retrieve"),
+    ]:
+        links = schema["paths"][f"/api/v1/{collection}/"]["post"]["responses"]["201"]["links"]
+        (link,) = links.values()
+        assert link["operationId"] == operation_id and link["parameters"] == {"id": "$response.body#/id"}
+    patch = schema["paths"]["/api/v1/participants/{id}/"]["patch"]
+    assert "412" in patch["responses"] and any(p["name"] == "If-Match" for p in patch["parameters"])
+
+
+def test_next_cursor_is_the_cursor_of_the_next_link(token_client, organisation):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.factories_api import MemberFactory
+
+    for _ in range(3):
+        MemberFactory(organisation=organisation)
+    first = token_client.get("/api/v1/participants/?page_size=2").json()
+    assert parse_qs(urlsplit(first["next"]).query)["cursor"] == [first["next_cursor"]]
+    second = token_client.get("/api/v1/participants/", {"page_size": 2, "cursor": first["next_cursor"]}).json()
+    assert second == token_client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None and second["next_cursor"] is None
