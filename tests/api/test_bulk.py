@@ -52,3 +52,22 @@ def test_bulk_enrolment_runs_a_constant_number_of_queries(
     assert data["results"][-3]["enrolment"] == data["results"][2]["enrolment"]
     assert all(r["enrolment"]["cohort"] == items[0]["cohort"] for r in data["results"] if r["enrolment"])
     assert Enrolment.objects.filter(cohort__uuid=items[0]["cohort"]).count() == size
+
+
+def test_bulk_sends_one_webhook_per_created_enrolment(
+    token_client, organisation, mini_programme, django_capture_on_commit_callbacks, monkeypatch
+):
+    from api.models import WebhookDelivery
+    from api.v1 import webhooks
+    from tests.factories_api import WebhookEndpointFactory
+
+    monkeypatch.setattr(webhooks, "schedule", lambda *args, **kwargs: None)  # record deliveries, send none
+    WebhookEndpointFactory(organisation=organisation)
+    cohort = cohort_for(organisation, mini_programme)
+    members = [MemberFactory(organisation=organisation) for _ in range(3)]
+    items = [{"participant": str(m.uuid), "cohort": str(cohort.uuid)} for m in members]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client.post("/api/v1/enrolments/bulk/", {"items": items}, format="json")
+    assert response.json()["created"] == 3
+    deliveries = WebhookDelivery.objects.filter(event="enrolment.created")
+    assert sorted(d.payload["data"]["participant"] for d in deliveries) == sorted(i["participant"] for i in items)
