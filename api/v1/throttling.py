@@ -47,7 +47,9 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         the full quota.
         """
         if self.history is None:
-            key = self.get_cache_key(request, view)
+            # ``_auth``, not ``auth``: never authenticate here (a 413 is answered before authentication).
+            auth = getattr(request, "_auth", None)
+            key = f"api-throttle:{auth.prefix}" if isinstance(auth, ApiKey) else None
             self.now = time.time()
             self.history = [t for t in (self.cache.get(key, []) if key else []) if t > self.now - self.duration]
         remaining = max(self.num_requests - len(self.history), 0)

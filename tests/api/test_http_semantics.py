@@ -62,3 +62,11 @@ def test_every_response_carries_the_ratelimit_fields(settings, organisation, wor
     assert missing.status_code == 404 and rate_limit(missing)[2] == 2
     bad = client.post("/api/v1/participants/", {"email": "x"}, format="json")
     assert bad.status_code == 400 and rate_limit(bad)[2] == 1
+
+
+def test_ratelimit_fields_never_authenticate_a_request_refused_before(token_client):
+    """A 413 is answered before authentication: the fields show the full quota, no 500."""
+    client = make_client("not-a-key")
+    response = client.post("/api/v1/participants/", "{}", content_type="application/json", CONTENT_LENGTH="99999999")
+    assert response.status_code == 413
+    assert rate_limit(response)[2] == rate_limit(response)[0]
