@@ -22,6 +22,14 @@ PAGE_SIZE = OpenApiParameter(
     {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
     description="Rows per page: 50 by default, at most 200 (larger is capped).",
 )
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "maxLength": 1000},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of your last read of the resource: the update applies only if it has not changed "
+    "since (else 412 Precondition Failed). `*` matches any.",
+)
 CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque position from the `next` link.")
 
 ERROR_DESCRIPTIONS = {
@@ -31,6 +39,7 @@ ERROR_DESCRIPTIONS = {
     404: "Not found, or another organisation's.",
     409: "Conflict with the current state (duplicate external_id, already withdrawn…).",
     410: "The participant was erased (final).",
+    412: "If-Match names an ETag that is not the resource's current one: read it again.",
     413: "Request body over 1 MB.",
     415: "Content type other than application/json.",
     422: "Idempotency-Key reused with a different request.",
@@ -60,6 +69,11 @@ class ApiAutoSchema(AutoSchema):
             operation_id = operation_id.removesuffix("_retrieve") + "_list"
         return operation_id
 
+    def _get_format_parameters(self):
+        # DRF's ``?format=`` would only pick a renderer, which the PDF download (a file response)
+        # and the JSON endpoints (one renderer) never need: not advertised.
+        return [] if self._is_hr_api() else super()._get_format_parameters()
+
     def get_filter_backends(self):
         return getattr(self.view, "filter_backends", []) if self._is_list() else []
 
@@ -70,6 +84,8 @@ class ApiAutoSchema(AutoSchema):
                 parameters += [PAGE_SIZE, CURSOR]
             if self.method == "POST":
                 parameters.append(IDEMPOTENCY_KEY)
+            if self.method in ("PATCH", "PUT"):
+                parameters.append(IF_MATCH)
         return parameters
 
     def error_codes(self) -> list[int]:
@@ -87,6 +103,8 @@ class ApiAutoSchema(AutoSchema):
             codes += [400, 409, 413, 415]
         if self.method == "POST":
             codes.append(422)
+        if self.method in ("PATCH", "PUT"):
+            codes.append(412)
         return sorted(set(codes))
 
     def _get_response_bodies(self, direction="response"):
@@ -106,3 +124,25 @@ class ApiAutoSchema(AutoSchema):
                 }
             responses[str(code)] = response
         return responses
+
+
+def add_links(result, generator, request, public):
+    """OpenAPI links from each create to the read of what it created, so that clients and
+    stateful testers (schemathesis) can follow them: ``POST /participants/`` 201 →
+    ``GET /participants/{id}/`` with ``id`` from the response body; likewise for cohorts,
+    enrolments and webhooks."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        detail = paths.get(f"{path}{{id}}/", {}).get("get")
+        if created is None or detail is None:
+            continue
+        name = "Get" + "".join(part.title() for part in detail["operationId"].split("_")[:-1]).removesuffix("s")
+        created["links"] = {
+            name: {
+                "operationId": detail["operationId"],
+                "parameters": {"id": "$response.body#/id"},
+                "description": "Read back what was created.",
+            }
+        }
+    return result

@@ -9,6 +9,11 @@ in the middle of the stream) prints the median latency, requests per second in o
 queries per request, beside a baseline: a plain Django view returning the same rows from
 ``.values()`` as a JsonResponse. API and baseline requests alternate, so a busy machine slows
 both alike. The target is within 1.6x of the baseline.
+
+Then the bulk enrolment: POST /api/v1/enrolments/bulk/ with 500 new items, beside a bare
+``Enrolment.objects.bulk_create`` of the same 500 rows (fresh participants each round, rounds
+alternating), printing items per second. The targets: at most 1 s per 500 items, and within 3x
+of the bare insert. ``BENCH_ONLY=bulk`` runs only this part (no 100,000-row seed).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ ENROLMENTS = 100_000
 PAGE = 100
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WARMUP = 20
+BULK_ITEMS = 500
+BULK_ROUNDS = int(os.environ.get("BENCH_BULK_ROUNDS", "7"))
 
 
 def ensure_postgres_database(url: str) -> None:
@@ -217,8 +224,107 @@ def measure(client, api_url, baseline_url, headers):
     return results["api"], results["baseline"]
 
 
+def bench_bulk():
+    """Median time of a 500-item bulk enrolment through the API and of a bare bulk_create of the same rows."""
+    import datetime as dt
+    import json
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from api.models import ApiKey
+    from courses.loader import ProgrammeLoader
+    from courses.models import CoursePage
+    from lms.models import Cohort, Enrolment, Organisation, OrganisationMember
+
+    if not CoursePage.objects.exists():
+        ProgrammeLoader(ROOT / "fixtures" / "demo_programme.json").load()
+    course = CoursePage.objects.order_by("path").first()
+    tag = secrets.token_hex(3)
+    org = Organisation.objects.create(name=f"Bulk bench {tag}", slug=f"bulk-{tag}")
+    cohort = Cohort.objects.create(organisation=org, course=course, name="Bulk", start_date=dt.date.today())
+    User = get_user_model()
+    total = BULK_ITEMS * 2 * (BULK_ROUNDS + 1)
+    User.objects.bulk_create(
+        [User(username=f"bulk-{tag}-{n}", email=f"bulk-{tag}-{n}@example.com", password="!") for n in range(total)],
+        batch_size=2000,
+    )
+    users = list(User.objects.filter(username__startswith=f"bulk-{tag}-").order_by("pk"))
+    members = OrganisationMember.objects.bulk_create(
+        [OrganisationMember(organisation=org, user=u, external_id=f"B{n}") for n, u in enumerate(users)],
+        batch_size=2000,
+    )
+    members = list(OrganisationMember.objects.filter(organisation=org).order_by("pk"))
+    _, raw = ApiKey.generate(organisation=org, name="bulk bench")
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    chunks = [members[i : i + BULK_ITEMS] for i in range(0, len(members), BULK_ITEMS)]
+    api_times, bare_times, queries = [], [], []
+
+    def api_round(chunk, record=True):
+        body = json.dumps({"items": [{"participant": str(m.uuid), "cohort": str(cohort.uuid)} for m in chunk]})
+        seen = []
+
+        def count(execute, sql, params, many, context):
+            seen.append(sql)
+            return execute(sql, params, many, context)
+
+        t0 = time.perf_counter()
+        with connection.execute_wrapper(count):
+            response = client.post("/api/v1/enrolments/bulk/", body, content_type="application/json", **auth)
+        elapsed = time.perf_counter() - t0
+        assert response.status_code == 200, response.content[:300]
+        assert response.json()["created"] == len(chunk), response.content[:300]
+        if record:
+            api_times.append(elapsed)
+            queries.append(len(seen))
+
+    def bare_round(chunk):
+        t0 = time.perf_counter()  # building the rows is part of inserting them
+        now = timezone.now()
+        rows = [
+            Enrolment(
+                user_id=m.user_id,
+                course=course,
+                cohort=cohort,
+                source="api",
+                enrolled_at=now,
+                last_activity_at=now,
+            )
+            for m in chunk
+        ]
+        Enrolment.objects.bulk_create(rows)
+        bare_times.append(time.perf_counter() - t0)
+
+    api_round(chunks[0], record=False)  # warm-up
+    for index in range(BULK_ROUNDS):
+        api_round(chunks[2 + 2 * index])
+        bare_round(chunks[3 + 2 * index])
+    api_ms = statistics.median(api_times) * 1000
+    bare_ms = statistics.median(bare_times) * 1000
+    ratio = api_ms / bare_ms
+    print(
+        f"\nBulk enrolment on {connection.vendor}: {BULK_ITEMS} new items per request, {BULK_ROUNDS} rounds, "
+        "alternating with a bare bulk_create of the same rows\n"
+    )
+    header = f"{'':<22} {'median ms':>10} {'items/s':>9} {'queries':>8}"
+    print(header)
+    print("-" * len(header))
+    print(f"{'POST enrolments/bulk':<22} {api_ms:>10.1f} {BULK_ITEMS / (api_ms / 1000):>9.0f} {max(queries):>8}")
+    print(f"{'bare bulk_create':<22} {bare_ms:>10.1f} {BULK_ITEMS / (bare_ms / 1000):>9.0f} {1:>8}")
+    print(f"{'ratio':<22} {ratio:>10.2f}x")
+    verdict = "OK" if api_ms <= 1000 and ratio <= 3 else "ABOVE TARGET"
+    print(f"\ntargets: ≤ 1000 ms per 500 items, ≤ 3x the bare insert: {verdict}")
+
+
 def main():
     setup_django()
+    if os.environ.get("BENCH_ONLY") == "bulk":
+        bench_bulk()
+        return
     seed()
     install_urls()
     from urllib.parse import parse_qs, urlencode, urlsplit
@@ -266,6 +372,7 @@ def main():
         print(f"{'':<18} {'baseline':<9} {plain['median_ms']:>10.2f} {plain['rps']:>8.0f} {plain['queries']:>8}")
         print(f"{'':<18} {'ratio':<9} {ratio:>10.2f}x")
     print(f"\nworst ratio {worst:.2f}x (target ≤ 1.6x): {'OK' if worst <= 1.6 else 'ABOVE TARGET'}")
+    bench_bulk()
 
 
 if __name__ == "__main__":

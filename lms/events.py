@@ -15,12 +15,14 @@ feed and the source of its webhooks) **at once, inside the caller's transaction*
 ``lms.outbox``): call it inside the ``transaction.atomic()`` block that makes the change.
 """
 
+import functools
+
 from django.db import transaction
 from django.dispatch import Signal
 
 from . import outbox
 from .models.events import EventType
-from .outbox import event_recorded
+from .outbox import event_recorded, events_recorded
 
 enrolment_created = Signal()
 enrolment_completed = Signal()
@@ -50,7 +52,7 @@ EVENT_TYPES: dict[Signal, str] = {
     participant_erased: EventType.PARTICIPANT_ERASED,
 }
 
-__all__ = ["EVENT_TYPES", "event_recorded", "send_on_commit"]
+__all__ = ["EVENT_TYPES", "event_recorded", "events_recorded", "send_many_on_commit", "send_on_commit"]
 
 
 def send_on_commit(signal: Signal, sender, **payload) -> None:
@@ -59,3 +61,13 @@ def send_on_commit(signal: Signal, sender, **payload) -> None:
     if event_type is not None:
         outbox.record(event_type, payload)
     transaction.on_commit(lambda: signal.send(sender=sender, **payload))
+
+
+def send_many_on_commit(signal: Signal, sender, payloads: list[dict]) -> None:
+    """``send_on_commit`` for a batch (a bulk enrolment): the outbox rows are written together, in
+    a constant number of queries; the signal is still sent once per payload after the commit."""
+    event_type = EVENT_TYPES.get(signal)
+    if event_type is not None and payloads:
+        outbox.record_many(event_type, payloads)
+    for payload in payloads:
+        transaction.on_commit(functools.partial(signal.send, sender=sender, **payload))

@@ -19,6 +19,7 @@ from django.dispatch import Signal
 from .models import Certificate, Enrolment, Event, EventType, OrganisationMember
 
 event_recorded = Signal()  # kwargs: event (an unsaved-to-feed Event row, inside the writing transaction)
+events_recorded = Signal()  # kwargs: events (a list of Event rows of one batch, inside the writing transaction)
 
 
 def _member_uuid(organisation_ref: str, user_ref: str) -> Subquery:
@@ -33,13 +34,18 @@ def _str(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _enrolment(payload: dict) -> tuple[int, dict] | None:
-    row = (
-        Enrolment.objects.filter(pk=payload["enrolment_id"], cohort__isnull=False)
-        .values("uuid", "status", "cohort__uuid", "cohort__organisation_id", "course__translation_key")
+def _enrolment_rows(ids: list[int]) -> dict[int, dict]:
+    return {
+        row["pk"]: row
+        for row in Enrolment.objects.filter(pk__in=ids, cohort__isnull=False)
+        .values("pk", "uuid", "status", "cohort__uuid", "cohort__organisation_id", "course__translation_key")
         .annotate(participant=_member_uuid("cohort__organisation_id", "user_id"))
-        .first()
-    )
+    }
+
+
+def _enrolment(payload: dict, row: dict | None = None) -> tuple[int, dict] | None:
+    if row is None:
+        row = _enrolment_rows([payload["enrolment_id"]]).get(payload["enrolment_id"])
     if row is None:
         return None
     return row["cohort__organisation_id"], {
@@ -95,6 +101,29 @@ BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     EventType.PARTICIPANT_REACTIVATED: _participant,
     EventType.PARTICIPANT_ERASED: _participant,
 }
+
+
+ENROLMENT_TYPES = {EventType.ENROLMENT_CREATED, EventType.ENROLMENT_COMPLETED, EventType.ENROLMENT_WITHDRAWN}
+
+
+def record_many(event_type: str, payloads: list[dict]) -> list[Event]:
+    """Write the outbox rows of many events of one type in a constant number of queries (a bulk
+    enrolment): one read of what they carry (enrolment events) and one insert; then
+    ``events_recorded`` once, with them all."""
+    if event_type in ENROLMENT_TYPES:
+        rows = _enrolment_rows([payload["enrolment_id"] for payload in payloads])
+        found = [_enrolment(payload, rows.get(payload["enrolment_id"])) for payload in payloads]
+    else:
+        found = [BUILDERS[event_type](payload) for payload in payloads]
+    new = [
+        Event(organisation_id=item[0], type=event_type, data=item[1], occurred_at=payload["occurred_at"])
+        for item, payload in zip(found, payloads, strict=True)
+        if item is not None
+    ]
+    if new:
+        Event.objects.bulk_create(new)
+        events_recorded.send(sender=Event, events=new)
+    return new
 
 
 def record(event_type: str, payload: dict) -> Event | None:

@@ -1,6 +1,7 @@
 """``Idempotency-Key`` on POST: the first response is replayed for 24 hours.
 
-* same key, same method, path and body → the stored response, with ``Idempotent-Replayed: true``;
+* same key, same method, path and body (compared as canonical JSON: key order and spacing do not
+  matter) → the stored response, with ``Idempotent-Replayed: true``;
 * same key, anything else different → 422;
 * two concurrent requests with the same key → the second waits on the unique index until the
   first commits, then replays its response (PostgreSQL); SQLite serialises writers anyway.
@@ -11,6 +12,7 @@ back with its record, so a corrected retry may reuse the key.
 
 import functools
 import hashlib
+import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -29,10 +31,22 @@ MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = ("Location",)
 
 
+def canonical_body(body: bytes) -> bytes:
+    """The body as canonical JSON (sorted keys, no spaces), so the same document with its keys in
+    another order or spaced differently is the same request. A body that is not JSON stays as sent."""
+    if not body.strip():
+        return b""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return body
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _fingerprint(request) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.body)
+    digest.update(canonical_body(request.body))
     return digest.hexdigest()
 
 

@@ -106,6 +106,11 @@ class KeysetPage:
         return self.link(self.last) if self.has_more else None
 
     @property
+    def next_cursor(self) -> str | None:
+        """The ``cursor`` of ``next_link``, for clients that build their own URLs."""
+        return encode_cursor(self.last) if self.has_more else None
+
+    @property
     def resume_link(self) -> str | None:
         """Where to poll from next time, even when this page was the last (change feeds)."""
         return self.link(self.last) if self.last is not None else None

@@ -28,6 +28,7 @@ TITLES = {
     406: ("not-acceptable", "Not acceptable"),
     409: ("conflict", "Conflict"),
     410: ("gone", "Gone"),
+    412: ("precondition-failed", "Precondition failed"),
     413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("idempotency-key-reused", "Idempotency-Key reused with a different request"),
@@ -46,6 +47,12 @@ class Gone(exceptions.APIException):
     status_code = status.HTTP_410_GONE
     default_detail = "This resource was erased."
     default_code = "gone"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "If-Match does not match the resource's current ETag."
+    default_code = "precondition_failed"
 
 
 class PayloadTooLarge(exceptions.APIException):

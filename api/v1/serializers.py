@@ -9,6 +9,7 @@ Notes on ``*Out`` classes are comments: drf-spectacular would publish a docstrin
 shape's description.
 """
 
+import uuid
 from functools import cache
 
 from rest_framework import serializers
@@ -126,9 +127,36 @@ class EnrolmentCreateIn(serializers.Serializer):
     cohort = serializers.UUIDField(help_text="A cohort id of your organisation; the course is the cohort's.")
 
 
+def bulk_item(data: dict) -> dict:
+    """A bulk item as ``EnrolmentCreateIn`` validates it: ``{participant, cohort}`` as UUIDs, or
+    ``{"errors": ...}``. Well-formed items (two UUID strings) skip the serializer, which costs more
+    than the whole database work of an item; any other goes through it for the exact errors."""
+    participant, cohort = data.get("participant"), data.get("cohort")
+    if type(participant) is str and type(cohort) is str:
+        try:
+            return {"participant": uuid.UUID(participant), "cohort": uuid.UUID(cohort)}
+        except ValueError:
+            pass
+    item = EnrolmentCreateIn(data=data)
+    return dict(item.validated_data) if item.is_valid() else {"errors": item.errors}
+
+
 class EnrolmentBulkIn(serializers.Serializer):
+    # Items are checked one by one (``bulk_item``), so that a bad one is refused on its own.
     items = serializers.ListField(
         child=serializers.DictField(), min_length=1, max_length=MAX_BULK_ITEMS, help_text="Up to 500 enrolments."
+    )
+
+
+# One enrolment of a bulk request, as POST /enrolments/ takes it.
+class EnrolmentBulkItemIn(EnrolmentCreateIn):
+    pass
+
+
+# The documented shape of ``EnrolmentBulkIn`` (schema only): typed items for generated clients.
+class EnrolmentBulk(serializers.Serializer):
+    items = serializers.ListField(
+        child=EnrolmentBulkItemIn(), min_length=1, max_length=MAX_BULK_ITEMS, help_text="Up to 500 enrolments."
     )
 
 
@@ -225,12 +253,19 @@ class EnrolmentOut(CompletionOut):
     progress = ProgressOut(source="*")
 
 
+# One field error of a problem or of a bulk item: a dotted ``field`` path, message and code.
+class FieldErrorOut(FastOutSerializer):
+    field = serializers.CharField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 class BulkResultOut(FastOutSerializer):
     index = serializers.IntegerField()
     enrolment = EnrolmentOut(allow_null=True)
     outcome = serializers.ChoiceField(choices=["created", "existing", "error"])
     status = serializers.IntegerField(help_text="The HTTP status this item would have had on its own.")
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    errors = FieldErrorOut(many=True, required=False, help_text="Why the item was refused (outcome `error`).")
 
 
 class BulkOut(FastOutSerializer):
@@ -335,12 +370,6 @@ class CertificateOut(FastOutSerializer):
         return certificate.rendered_at or certificate.created_at
 
 
-class FieldErrorOut(serializers.Serializer):
-    field = serializers.CharField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 # The problem body that ``problems.problem`` builds (schema only).
 class ProblemOut(serializers.Serializer):
     type = serializers.URLField()
@@ -353,7 +382,8 @@ class ProblemOut(serializers.Serializer):
 
 
 def page_of(serializer_class, *, feed: bool = False):
-    """The list envelope of ``serializer_class``: ``{next, results}``, and ``has_more`` for a feed.
+    """The list envelope of ``serializer_class``: ``{next, next_cursor, results}``, or ``{next, has_more,
+    results}`` for a feed.
 
     One class per shape and kind (cached), used for the schema and for the response.
     """
@@ -369,6 +399,11 @@ def _envelope(serializer_class, feed: bool):
             help_text="Poll this link next time (always present)." if feed else "The next page, or null at the end.",
         ),
     }
+    if not feed:
+        fields["next_cursor"] = serializers.CharField(
+            allow_null=True,
+            help_text="The `cursor` parameter of the next page (the one in `next`), or null at the end.",
+        )
     if feed:
         fields["has_more"] = serializers.BooleanField(help_text="True when more changes are waiting now.")
     fields["results"] = serializer_class(many=True)

@@ -5,9 +5,12 @@ organisation, so another organisation's object is simply "not found" (404).
 """
 
 import datetime as dt
+import hashlib
+import json
 from collections import Counter
 
 from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -60,6 +63,35 @@ class ApiView(GenericAPIView):
     def get_exception_handler(self):
         return problems.exception_handler
 
+    def get_throttles(self):
+        # Kept, so the response can say where the key stands (``finalize_response``).
+        if not hasattr(self, "_throttles"):
+            self._throttles = super().get_throttles()
+        return self._throttles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for throttle in self.get_throttles():
+            if isinstance(throttle, ApiKeyRateThrottle):
+                for name, value in throttle.headers(request, self).items():
+                    response[name] = value
+        readable = request.method in ("GET", "HEAD") and response.status_code == 200
+        if readable and isinstance(response, Response) and response.data is not None:
+            response["ETag"] = etag_of(response.data)
+        return response
+
+    def check_if_match(self, current: dict) -> None:
+        """``If-Match`` on a write: 412 unless it names the ETag of ``current`` (or is ``*``)."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return
+        wanted = {tag.strip() for tag in header.split(",")}
+        if "*" not in wanted and etag_of(current) not in wanted:
+            raise problems.PreconditionFailed(
+                "The resource has changed since you read it (If-Match does not match its ETag). "
+                "Read it again and retry."
+            )
+
     def initial(self, request, *args, **kwargs):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -87,7 +119,8 @@ class ApiView(GenericAPIView):
 
     def page_response(self, out, page: KeysetPage, **kwargs) -> Response:
         """``page``'s rows through the ``out`` serializer, in the list envelope."""
-        return Response(s.page_of(out)({"next": page.next_link, "results": page.rows}, **kwargs).data)
+        envelope = {"next": page.next_link, "next_cursor": page.next_cursor, "results": page.rows}
+        return Response(s.page_of(out)(envelope, **kwargs).data)
 
     def list_page(self, request, out, keyset=("created_at", "id")) -> Response:
         """A filtered keyset page of ``get_queryset()`` through the ``out`` serializer."""
@@ -97,6 +130,12 @@ class ApiView(GenericAPIView):
         serializer = serializer_class(data=self.request.data if data is None else data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+def etag_of(data) -> str:
+    """A strong ETag of a representation: a hash of its canonical JSON."""
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 def service_error(exc: participant_services.ParticipantError) -> exceptions.APIException:
@@ -224,6 +263,7 @@ class ParticipantDetail(ParticipantMixin, ApiView):
     )
     def patch(self, request, id):
         member = self.participant(id)
+        self.check_if_match(s.ParticipantOut(member).data)
         data = self.record_fields(self.validated(s.ParticipantUpdateIn, partial=True))
         try:
             member = participant_services.participant_update(member=member, **data)
@@ -407,7 +447,7 @@ class EnrolmentListCreate(EnrolmentMixin, ApiView):
 
 class EnrolmentBulk(EnrolmentMixin, ApiView):
     @extend_schema(
-        request=s.EnrolmentBulkIn,
+        request=s.EnrolmentBulk,
         responses={200: s.BulkOut},
         description="Up to 500 `{participant, cohort}` items, each handled on its own: one bad item never "
         "blocks the others. Each result gives the item's `index`, `outcome` and the `status` it would have "
@@ -415,28 +455,44 @@ class EnrolmentBulk(EnrolmentMixin, ApiView):
     )
     @idempotent
     def post(self, request):
-        items = [s.EnrolmentCreateIn(data=item) for item in self.validated(s.EnrolmentBulkIn)["items"]]
-        valid = [item.validated_data for item in items if item.is_valid()]
+        items = [s.bulk_item(item) for item in self.validated(s.EnrolmentBulkIn)["items"]]
+        valid = [item for item in items if "errors" not in item]
         outcomes = iter(enrolment_services.enrolments_create_for_members(organisation=self.organisation, items=valid))
+        outcomes = [next(outcomes) if "errors" not in item else item["errors"] for item in items]
+        enrolled = [
+            outcome.enrolment.pk
+            for outcome in outcomes
+            if isinstance(outcome, enrolment_services.MemberEnrolment) and not outcome.refused
+        ]
+        rows = (
+            {
+                row["id"]: row
+                for row in self.with_progress().filter(pk__in=enrolled).values(*s.ENROLMENT_PROGRESS_COLUMNS)
+            }
+            if enrolled
+            else {}
+        )
         results = [
-            self.bulk_result(index, next(outcomes))
-            if item.is_valid()
-            else bulk_error(index, exceptions.ValidationError(item.errors))
-            for index, item in enumerate(items)
+            bulk_result(index, outcome, rows)
+            if isinstance(outcome, enrolment_services.MemberEnrolment)
+            else bulk_error(index, exceptions.ValidationError(outcome))
+            for index, outcome in enumerate(outcomes)
         ]
         counts = Counter(result["outcome"] for result in results)
         body = {"created": counts["created"], "existing": counts["existing"], "failed": counts["error"]}
         return Response(s.BulkOut({**body, "results": results}).data)
 
-    def bulk_result(self, index: int, outcome: enrolment_services.MemberEnrolment) -> dict:
-        if outcome.refused:
-            return bulk_error(index, enrolment_refusal(outcome))
-        return {
-            "index": index,
-            "enrolment": self.one(pk=outcome.enrolment.pk),
-            "outcome": outcome.outcome.value,
-            "status": enrolled_status(outcome),
-        }
+
+def bulk_result(index: int, outcome: enrolment_services.MemberEnrolment, rows: dict) -> dict:
+    """A bulk item's enrolment (its row among ``rows``, by id) or refusal."""
+    if outcome.refused:
+        return bulk_error(index, enrolment_refusal(outcome))
+    return {
+        "index": index,
+        "enrolment": rows[outcome.enrolment.pk],
+        "outcome": outcome.outcome.value,
+        "status": enrolled_status(outcome),
+    }
 
 
 def bulk_error(index: int, error: exceptions.APIException) -> dict:

@@ -363,5 +363,26 @@ def _on_event_recorded(sender, *, event: Event, **kwargs) -> None:
     )
 
 
+def _on_events_recorded(sender, *, events: list[Event], **kwargs) -> None:
+    """A batch of events: one endpoint query per organisation and one insert of all deliveries."""
+    by_organisation: dict[int, list[Event]] = {}
+    for event in events:
+        by_organisation.setdefault(event.organisation_id, []).append(event)
+    deliveries = []
+    for organisation_id, batch in by_organisation.items():
+        endpoints = list(WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True))
+        deliveries += [
+            WebhookDelivery(endpoint=endpoint, event=event.type, payload=event_body(event), feed_event=event)
+            for event in batch
+            for endpoint in endpoints
+            if event.type in endpoint.events
+        ]
+    if deliveries:
+        WebhookDelivery.objects.bulk_create(deliveries)
+        for delivery in deliveries:
+            schedule(delivery.pk)
+
+
 def connect_receivers() -> None:
     events.event_recorded.connect(_on_event_recorded, dispatch_uid="api.webhooks.on_event_recorded")
+    events.events_recorded.connect(_on_events_recorded, dispatch_uid="api.webhooks.on_events_recorded")

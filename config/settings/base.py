@@ -232,6 +232,7 @@ SPECTACULAR_SETTINGS = {
     # OpenAPI 3.1 for its `webhooks` section: the body of every event type the API pushes.
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": "api.v1.events.WEBHOOKS",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
     # --- HR API (api app) ---
     "DESCRIPTION": "REST API for corporate HR systems: provisioning, cohorts, enrolments, a completions feed, "
     "certificates and signed webhooks. Every request carries an organisation's API key: "

@@ -17,6 +17,7 @@ from tests.factories_api import api_key_for
 pytestmark = pytest.mark.django_db
 
 KEY = {"HTTP_IDEMPOTENCY_KEY": "3f1c2a9e-retry-me"}
+THREADS = 4
 
 
 def test_every_post_handler_is_idempotent():
@@ -34,6 +35,20 @@ def test_same_key_and_body_replays_the_first_response(token_client, organisation
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert second["Idempotent-Replayed"] == "true"
+    assert OrganisationMember.objects.filter(organisation=organisation).count() == 1
+
+
+def test_the_same_json_with_keys_in_another_order_is_the_same_request(token_client, organisation):
+    first = '{"email": "ann@example.com", "external_id": "A1", "first_name": "Ann"}'
+    reordered = '{"first_name":"Ann",\n "external_id":"A1","email":"ann@example.com"}'
+    response = token_client.post("/api/v1/participants/", first, content_type="application/json", **KEY)
+    assert response.status_code == 201
+    replay = token_client.post("/api/v1/participants/", reordered, content_type="application/json", **KEY)
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == response.json()
+    changed = '{"first_name":"Anne","external_id":"A1","email":"ann@example.com"}'
+    response = token_client.post("/api/v1/participants/", changed, content_type="application/json", **KEY)
+    assert response.status_code == 422
     assert OrganisationMember.objects.filter(organisation=organisation).count() == 1
 
 
@@ -85,7 +100,7 @@ def test_concurrent_requests_with_the_same_key_create_one_object(organisation, m
         return original(**kwargs)
 
     monkeypatch.setattr(participant_services, "participant_provision", slow_provision)
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(THREADS)
     responses = []
 
     def call():
@@ -98,14 +113,15 @@ def test_concurrent_requests_with_the_same_key_create_one_object(organisation, m
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=call) for _ in range(2)]
+    threads = [threading.Thread(target=call) for _ in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(r.status_code for r in responses) == [201, 201]
-    assert responses[0].json() == responses[1].json()
-    assert sum(r.has_header("Idempotent-Replayed") for r in responses) == 1
+    assert [r.status_code for r in responses] == [201] * THREADS
+    assert all(r.json() == responses[0].json() for r in responses)
+    assert sum(r.has_header("Idempotent-Replayed") for r in responses) == THREADS - 1  # one 201, then replays
+    assert all(r["Location"] == responses[0]["Location"] for r in responses)
     assert OrganisationMember.objects.filter(organisation=organisation).count() == 1
 
 

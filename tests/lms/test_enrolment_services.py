@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from lms import events
@@ -138,20 +139,98 @@ def test_bulk_handles_each_item_on_its_own_in_order(organisation, cohort):
     assert enrolments_create_for_members(organisation=organisation, items=[]) == []
 
 
-def test_bulk_rolls_back_whatever_a_refused_item_wrote(organisation, cohort, monkeypatch):
-    """A refused item leaves nothing behind, even if the rules wrote before refusing."""
-    good, bad = MemberFactory(organisation=organisation), MemberFactory(organisation=organisation)
-    real = enrolment_services.enrolment_create
-
-    def writes_then_refuses(*, user, **kwargs):
-        enrolment = real(user=user, **kwargs)
-        if user == bad.user:
-            raise enrolment_services.EnrolmentError("Refused after writing.")
-        return enrolment
-
-    monkeypatch.setattr(enrolment_services, "enrolment_create", writes_then_refuses)
-    items = [{"participant": bad.uuid, "cohort": cohort.uuid}, {"participant": good.uuid, "cohort": cohort.uuid}]
+def test_bulk_refused_items_write_nothing_and_follow_the_single_rules(organisation, cohort, mini_programme):
+    """Each rule of ``enrolment_create_for_member``, in one batch: the same outcome and errors per item."""
+    deactivated = MemberFactory(organisation=organisation, deactivated_at=timezone.now())
+    disabled = MemberFactory(organisation=organisation)
+    disabled.user.is_active = False
+    disabled.user.save()
+    elsewhere = MemberFactory(organisation=organisation)
+    other_cohort = cohort_for(organisation, mini_programme)
+    EnrolmentFactory(user=elsewhere.user, course=mini_programme, cohort=other_cohort)
+    cohortless = MemberFactory(organisation=organisation)
+    own = EnrolmentFactory(user=cohortless.user, course=mini_programme, cohort=None)
+    withdrawn = MemberFactory(organisation=organisation)
+    old = enrol(organisation, withdrawn, cohort).enrolment
+    enrolment_services.enrolment_withdraw(enrolment=old)
+    fresh = MemberFactory(organisation=organisation)
+    items = [
+        {"participant": deactivated.uuid, "cohort": cohort.uuid},
+        {"participant": disabled.uuid, "cohort": cohort.uuid},
+        {"participant": elsewhere.uuid, "cohort": cohort.uuid},
+        {"participant": cohortless.uuid, "cohort": cohort.uuid},
+        {"participant": withdrawn.uuid, "cohort": cohort.uuid},
+        {"participant": fresh.uuid, "cohort": other_cohort.uuid},
+        {"participant": fresh.uuid, "cohort": cohort.uuid},  # same course, through another cohort of this request
+        {"participant": uuid.uuid4(), "cohort": uuid.uuid4()},
+    ]
+    before = Enrolment.objects.count()
+    with transaction.atomic():  # the single path, item by item, then undone
+        one_by_one = [enrolment_create_for_member(organisation=organisation, **item) for item in items]
+        one_by_one = [(o.outcome, o.errors) for o in one_by_one]
+        transaction.set_rollback(True)
+    assert Enrolment.objects.count() == before
     outcomes = enrolments_create_for_members(organisation=organisation, items=items)
-    assert [o.outcome for o in outcomes] == [Outcome.CONFLICT, Outcome.CREATED]
-    assert outcomes[0].errors == {"non_field_errors": ["Refused after writing."]}
-    assert list(Enrolment.objects.values_list("user", flat=True)) == [good.user.pk]
+    assert [(o.outcome, o.errors) for o in outcomes] == one_by_one
+    assert [(o.outcome, o.errors) for o in outcomes] == [
+        (Outcome.CONFLICT, {"participant": ["This participant is deactivated."]}),
+        (Outcome.CONFLICT, {"non_field_errors": ["This account is deactivated."]}),
+        (Outcome.CONFLICT, {"cohort": ["Already enrolled on this course through another cohort."]}),
+        (Outcome.EXISTING, {}),
+        (Outcome.CREATED, {}),
+        (Outcome.CREATED, {}),
+        (Outcome.CONFLICT, {"cohort": ["Already enrolled on this course through another cohort."]}),
+        (
+            Outcome.INVALID,
+            {
+                "participant": ["No such participant in your organisation."],
+                "cohort": ["No such cohort in your organisation."],
+            },
+        ),
+    ]
+    assert Enrolment.objects.count() == before + 2
+    own.refresh_from_db()
+    assert own.cohort == cohort and outcomes[3].enrolment.pk == own.pk
+    assert outcomes[4].enrolment.pk != old.pk and outcomes[4].enrolment.source == EnrolmentSource.API
+    assert not Enrolment.objects.filter(user__in=[deactivated.user, disabled.user], course=mini_programme).exists()
+    assert Enrolment.objects.get(user=fresh.user).cohort == other_cohort
+
+
+def test_bulk_sends_one_event_per_created_enrolment_on_commit(organisation, cohort, django_capture_on_commit_callbacks):
+    members = [MemberFactory(organisation=organisation) for _ in range(3)]
+    enrol(organisation, members[0], cohort)
+    calls = []
+    events.enrolment_created.connect(lambda sender, **kw: calls.append(kw), weak=False, dispatch_uid="t-bulk")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            outcomes = enrolments_create_for_members(
+                organisation=organisation, items=[{"participant": m.uuid, "cohort": cohort.uuid} for m in members]
+            )
+    finally:
+        events.enrolment_created.disconnect(dispatch_uid="t-bulk")
+    created = [o.enrolment for o in outcomes if o.outcome == Outcome.CREATED]
+    assert len(created) == 2 and all(e.pk for e in created)
+    assert [c["enrolment_id"] for c in calls] == [e.pk for e in created]
+    assert {c["source"] for c in calls} == {EnrolmentSource.API}
+    assert [c["user_id"] for c in calls] == [m.user.pk for m in members[1:]]
+
+
+def test_bulk_decides_again_when_a_concurrent_request_enrolled_first(organisation, cohort, monkeypatch):
+    """The batch read nothing for a participant, but another request enrolled them before the INSERT:
+    the constraint refuses it, and the batch is decided again, finding that enrolment."""
+    member, other = MemberFactory(organisation=organisation), MemberFactory(organisation=organisation)
+    theirs = enrol(organisation, member, cohort).enrolment
+    real, reads = enrolment_services._current_enrolments, []
+
+    def stale_once(members, cohorts):
+        found = real(members, cohorts)
+        reads.append(len(found))
+        return {} if len(reads) == 1 else found
+
+    monkeypatch.setattr(enrolment_services, "_current_enrolments", stale_once)
+    items = [{"participant": other.uuid, "cohort": cohort.uuid}, {"participant": member.uuid, "cohort": cohort.uuid}]
+    outcomes = enrolments_create_for_members(organisation=organisation, items=items)
+    assert reads == [1, 1]
+    assert [o.outcome for o in outcomes] == [Outcome.CREATED, Outcome.EXISTING]
+    assert outcomes[1].enrolment.pk == theirs.pk
+    assert Enrolment.objects.count() == 2
