@@ -11,8 +11,10 @@ pytestmark = pytest.mark.django_db
 
 # The API key (read, last used), the idempotency record (savepoints, claim, expiry, response), and
 # the bulk itself in a savepoint: participants, cohorts, their current enrolments, one UPDATE
-# (cohortless enrolments joining), one INSERT; then the result rows with their progress.
-BULK_QUERIES = 17
+# (cohortless enrolments joining), one INSERT; the outbox (one read of what the events carry, one
+# INSERT of the events, the organisation's webhook endpoints, one INSERT of their deliveries);
+# then the result rows with their progress.
+BULK_QUERIES = 20
 
 
 def batch(organisation, course, size):
