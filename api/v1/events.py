@@ -29,7 +29,7 @@ from lms.selectors import feeds
 
 from . import serializers as s
 from .idempotency import idempotent
-from .pagination import KeysetPage
+from .pagination import KeysetPage, encode_cursor
 from .views import ApiView, WebhookMixin
 from .webhooks import event_body
 
@@ -119,6 +119,7 @@ class EventOut(serializers.Serializer):
 
 class EventFeedOut(serializers.Serializer):
     next = serializers.URLField(help_text="Poll this link next time (always present).")
+    next_cursor = serializers.CharField(allow_null=True, help_text="The `cursor` parameter of `next`.")
     has_more = serializers.BooleanField(help_text="True when more events are waiting now.")
     results = EventOut(many=True)
 
@@ -212,6 +213,7 @@ class EventFeed(ApiView):
         page = KeysetPage(request, queryset, feeds.EVENT_KEYSET, start=start)
         feed = {
             "next": page.resume_link or request.build_absolute_uri(),
+            "next_cursor": encode_cursor(page.last) if page.last is not None else request.query_params.get("cursor"),
             "has_more": page.has_more,
             "results": [event_body(event) for event in page.rows],
         }

@@ -382,8 +382,8 @@ class ProblemOut(serializers.Serializer):
 
 
 def page_of(serializer_class, *, feed: bool = False):
-    """The list envelope of ``serializer_class``: ``{next, next_cursor, results}``, or ``{next, has_more,
-    results}`` for a feed.
+    """The list envelope of ``serializer_class``: ``{next, next_cursor, results}``, or ``{next,
+    next_cursor, has_more, results}`` for a feed.
 
     One class per shape and kind (cached), used for the schema and for the response.
     """
@@ -399,11 +399,12 @@ def _envelope(serializer_class, feed: bool):
             help_text="Poll this link next time (always present)." if feed else "The next page, or null at the end.",
         ),
     }
-    if not feed:
-        fields["next_cursor"] = serializers.CharField(
-            allow_null=True,
-            help_text="The `cursor` parameter of the next page (the one in `next`), or null at the end.",
-        )
+    fields["next_cursor"] = serializers.CharField(
+        allow_null=True,
+        help_text="The `cursor` parameter of `next` (null before a feed's first change)."
+        if feed
+        else "The `cursor` parameter of the next page (the one in `next`), or null at the end.",
+    )
     if feed:
         fields["has_more"] = serializers.BooleanField(help_text="True when more changes are waiting now.")
     fields["results"] = serializer_class(many=True)
