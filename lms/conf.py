@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "API_MAX_BODY_BYTES": 1024 * 1024,
     "API_MAX_PAGE_SIZE": 200,
     "API_FEED_SETTLE_SECONDS": 5,  # the completions feed holds back changes younger than this
+    "SCIM_THROTTLE_RATE": "1200/min",  # per SCIM token (docs/scim.md); an initial sync is bursty
     "WEBHOOK_MAX_ATTEMPTS": 8,
     "WEBHOOK_BACKOFF_SECONDS": 30,  # first retry delay, doubled at each attempt
     "WEBHOOK_TIMEOUT_SECONDS": 10,

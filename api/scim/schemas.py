@@ -1,0 +1,240 @@
+"""The SCIM resources we serve, declared with scim2-models, and how our records map to them.
+
+We publish exactly what we store, so a directory never writes an attribute we would drop:
+
+- **User** (``urn:ietf:params:scim:schemas:core:2.0:User``) ↔ ``OrganisationMember``:
+  ``id`` = member uuid, ``externalId``, ``userName``, ``name.givenName``/``familyName``,
+  ``displayName`` (read-only, from the names), one work email (``emails[type eq "work"].value``;
+  ``type`` and ``primary`` are read-only), ``active``; the enterprise extension's
+  ``employeeNumber``, ``department`` and ``manager`` (``value`` = the manager's SCIM id).
+- **Group** (``urn:ietf:params:scim:schemas:core:2.0:Group``) ↔ ``Cohort``: ``id`` = cohort
+  uuid, ``displayName`` = cohort name, ``members`` = the organisation's people with a current
+  (active or completed) enrolment in the cohort.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import EmailStr, Field
+from scim2_models import (
+    URN,
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    ComplexAttribute,
+    ETag,
+    Extension,
+    Filter,
+    Meta,
+    Mutability,
+    Patch,
+    Reference,
+    Required,
+    Resource,
+    ResourceType,
+    ScimPolicy,
+    ServiceProviderConfig,
+    Sort,
+    Uniqueness,
+)
+from scim2_models import CaseExact as _CaseExact
+
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+# Entra ID sends ``remove`` with a value naming the members to remove, and ``replace`` on
+# ``emails[type eq "work"].value`` for a user who has no email yet: both read as Entra means them.
+POLICY = ScimPolicy(remove_value_as_filter="apply", unmatched_path_filter="create")
+
+
+class UserName(ComplexAttribute):
+    given_name: str | None = None
+    family_name: str | None = None
+    formatted: Annotated[str | None, Mutability.read_only] = None
+
+
+class UserEmail(ComplexAttribute):
+    value: EmailStr | None = None
+    type: Annotated[str | None, Mutability.read_only] = None
+    primary: Annotated[bool | None, Mutability.read_only] = None
+
+
+class ManagerRef(ComplexAttribute):
+    value: Annotated[str | None, _CaseExact.true] = None
+    ref: Annotated[Reference[Any] | None, Mutability.read_only] = Field(
+        None, serialization_alias="$ref", validation_alias="$ref"
+    )
+    display_name: Annotated[str | None, Mutability.read_only] = None
+
+
+class LearnerEnterprise(Extension):
+    __schema__ = URN(ENTERPRISE_USER)
+
+    employee_number: str | None = None
+    department: str | None = None
+    manager: ManagerRef | None = None
+
+
+class Learner(Resource[LearnerEnterprise]):
+    __schema__ = URN(CORE_USER)
+
+    user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
+    name: UserName | None = None
+    display_name: Annotated[str | None, Mutability.read_only] = None
+    active: bool | None = None
+    emails: list[UserEmail] | None = None
+
+
+class CohortMember(ComplexAttribute):
+    value: Annotated[str | None, Mutability.immutable, _CaseExact.true] = None
+    ref: Annotated[Reference[Any] | None, Mutability.read_only] = Field(
+        None, serialization_alias="$ref", validation_alias="$ref"
+    )
+    type: Annotated[str | None, Mutability.read_only] = None
+    display: Annotated[str | None, Mutability.read_only] = None
+
+
+class CohortGroup(Resource[Any]):
+    __schema__ = URN(CORE_GROUP)
+
+    display_name: Annotated[str | None, Required.true] = None
+    members: list[CohortMember] | None = None
+
+
+UserModel = Learner[LearnerEnterprise]
+GroupModel = CohortGroup
+
+
+# --- Our records as SCIM resources ----------------------------------------------------------------
+
+
+def user_resource(member, base: str) -> Learner:
+    """``member`` (with ``manager`` selected) as a SCIM User."""
+    location = f"{base}Users/{member.uuid}"
+    full_name = f"{member.first_name} {member.last_name}".strip()
+    user = UserModel(
+        id=str(member.uuid),
+        external_id=member.external_id or None,
+        user_name=member.user_name or member.email or str(member.uuid),
+        name=UserName(
+            given_name=member.first_name or None, family_name=member.last_name or None, formatted=full_name or None
+        )
+        if full_name
+        else None,
+        display_name=full_name or None,
+        active=member.active,
+        emails=[UserEmail(value=member.email, type="work", primary=True)] if member.email else None,
+        meta=Meta(
+            resource_type="User",
+            created=member.created_at,
+            last_modified=member.updated_at,
+            location=location,
+        ),
+    )
+    manager = member.manager if member.manager_id else None
+    if member.employee_number or member.department or manager is not None:
+        user[LearnerEnterprise] = LearnerEnterprise(
+            employee_number=member.employee_number or None,
+            department=member.department or None,
+            manager=ManagerRef(
+                value=str(manager.uuid),
+                ref=f"{base}Users/{manager.uuid}",
+                display_name=f"{manager.first_name} {manager.last_name}".strip() or None,
+            )
+            if manager is not None
+            else None,
+        )
+    return user
+
+
+def user_values(user: Learner) -> dict:
+    """The record fields a SCIM User sets (``manager`` as the SCIM id string, or None)."""
+    emails = user.emails or []
+    email = next((e.value for e in emails if e.primary), None) or (emails[0].value if emails else "")
+    extension = user[LearnerEnterprise]
+    values = {
+        "user_name": user.user_name or "",
+        "external_id": user.external_id or "",
+        "first_name": (user.name.given_name if user.name else None) or "",
+        "last_name": (user.name.family_name if user.name else None) or "",
+        "email": (email or "").lower(),
+        "employee_number": (extension.employee_number if extension else None) or "",
+        "department": (extension.department if extension else None) or "",
+        "manager": (extension.manager.value if extension and extension.manager else None) or None,
+    }
+    if user.active is not None:
+        values["active"] = user.active
+    return values
+
+
+def group_resource(cohort, members: list, base: str) -> CohortGroup:
+    """``cohort`` as a SCIM Group; ``members`` are (uuid, first name, last name) tuples."""
+    return GroupModel(
+        id=str(cohort.uuid),
+        display_name=cohort.name,
+        members=[
+            CohortMember(
+                value=str(uuid),
+                ref=f"{base}Users/{uuid}",
+                type="User",
+                display=f"{first} {last}".strip() or None,
+            )
+            for uuid, first, last in members
+        ]
+        or None,
+        meta=Meta(
+            resource_type="Group",
+            created=cohort.created_at,
+            last_modified=cohort.created_at,
+            location=f"{base}Groups/{cohort.uuid}",
+        ),
+    )
+
+
+# --- Discovery ----------------------------------------------------------------------------------
+
+
+def service_provider_config(base: str, max_results: int) -> ServiceProviderConfig:
+    return ServiceProviderConfig(
+        documentation_uri=None,
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=max_results),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=False),
+        etag=ETag(supported=False),
+        authentication_schemes=[
+            AuthenticationScheme(
+                type="oauthbearertoken",
+                name="Bearer token",
+                description="The organisation's SCIM token: Authorization: Bearer mcs_<prefix>_<secret>",
+                primary=True,
+            )
+        ],
+        meta=Meta(resource_type="ServiceProviderConfig", location=f"{base}ServiceProviderConfig"),
+    )
+
+
+def resource_types(base: str) -> list[ResourceType]:
+    user = ResourceType.from_resource(UserModel)
+    user.id = user.name = "User"
+    user.endpoint = "/Users"
+    user.description = "A participant of the organisation"
+    user.meta = Meta(resource_type="ResourceType", location=f"{base}ResourceTypes/User")
+    group = ResourceType.from_resource(GroupModel)
+    group.id = group.name = "Group"
+    group.endpoint = "/Groups"
+    group.description = "A cohort of the organisation"
+    group.meta = Meta(resource_type="ResourceType", location=f"{base}ResourceTypes/Group")
+    return [user, group]
+
+
+def schemas(base: str) -> list:
+    found = []
+    for model in (Learner, CohortGroup, LearnerEnterprise):
+        schema = model.to_schema()
+        schema.meta = Meta(resource_type="Schema", location=f"{base}Schemas/{schema.id}")
+        found.append(schema)
+    return found
