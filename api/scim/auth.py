@@ -12,12 +12,12 @@ from rest_framework.throttling import SimpleRateThrottle
 from api.models import ScimToken
 from lms.conf import conf
 
+from .errors import ScimError
+
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _unauthorised(detail: str):
-    from .views import ScimError
-
     return ScimError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="scim"'})
 
 
@@ -58,8 +58,6 @@ class ScimTokenThrottle(SimpleRateThrottle):
 def throttle(request, token: ScimToken) -> None:
     limiter = ScimTokenThrottle(token)
     if not limiter.allow_request(request, None):
-        from .views import ScimError
-
         wait = limiter.wait()
         raise ScimError(
             429,

@@ -33,6 +33,7 @@ from scim2_models import (
     Required,
     Resource,
     ResourceType,
+    Returned,
     ScimPolicy,
     ServiceProviderConfig,
     Sort,
@@ -52,21 +53,22 @@ POLICY = ScimPolicy(remove_value_as_filter="apply", unmatched_path_filter="creat
 class UserName(ComplexAttribute):
     given_name: str | None = None
     family_name: str | None = None
-    formatted: Annotated[str | None, Mutability.read_only] = None
 
 
 class UserEmail(ComplexAttribute):
+    """The one work email we hold. ``type`` is never returned (it is always "work") but exists
+    so that Entra's ``emails[type eq "work"].value`` resolves."""
+
     value: EmailStr | None = None
-    type: Annotated[str | None, Mutability.read_only] = None
+    type: Annotated[str | None, Mutability.read_only, Returned.never] = None
     primary: Annotated[bool | None, Mutability.read_only] = None
 
 
 class ManagerRef(ComplexAttribute):
+    """``value`` is the manager's SCIM id; a ``$ref`` sent alone names the manager by its URL."""
+
     value: Annotated[str | None, _CaseExact.true] = None
-    ref: Annotated[Reference[Any] | None, Mutability.read_only] = Field(
-        None, serialization_alias="$ref", validation_alias="$ref"
-    )
-    display_name: Annotated[str | None, Mutability.read_only] = None
+    ref: Reference["User"] | None = Field(None, serialization_alias="$ref", validation_alias="$ref")  # noqa: F821, UP037
 
 
 class LearnerEnterprise(Extension):
@@ -88,17 +90,19 @@ class Learner(Resource[LearnerEnterprise]):
 
 
 class CohortMember(ComplexAttribute):
+    """A member is a user of the organisation: ``value`` its SCIM id, ``$ref`` its URL."""
+
     value: Annotated[str | None, Mutability.immutable, _CaseExact.true] = None
-    ref: Annotated[Reference[Any] | None, Mutability.read_only] = Field(
+    ref: Annotated[Reference["User"] | None, Mutability.immutable] = Field(  # noqa: F821, UP037
         None, serialization_alias="$ref", validation_alias="$ref"
     )
-    type: Annotated[str | None, Mutability.read_only] = None
-    display: Annotated[str | None, Mutability.read_only] = None
 
 
 class CohortGroup(Resource[Any]):
     __schema__ = URN(CORE_GROUP)
 
+    # A cohort has no external id of its own: the directory finds it by displayName or id.
+    external_id: Annotated[str | None, Mutability.read_only, Returned.never, _CaseExact.true] = None
     display_name: Annotated[str | None, Required.true] = None
     members: list[CohortMember] | None = None
 
@@ -118,9 +122,7 @@ def user_resource(member, base: str) -> Learner:
         id=str(member.uuid),
         external_id=member.external_id or None,
         user_name=member.user_name or member.email or str(member.uuid),
-        name=UserName(
-            given_name=member.first_name or None, family_name=member.last_name or None, formatted=full_name or None
-        )
+        name=UserName(given_name=member.first_name or None, family_name=member.last_name or None)
         if full_name
         else None,
         display_name=full_name or None,
@@ -138,15 +140,17 @@ def user_resource(member, base: str) -> Learner:
         user[LearnerEnterprise] = LearnerEnterprise(
             employee_number=member.employee_number or None,
             department=member.department or None,
-            manager=ManagerRef(
-                value=str(manager.uuid),
-                ref=f"{base}Users/{manager.uuid}",
-                display_name=f"{manager.first_name} {manager.last_name}".strip() or None,
-            )
+            manager=ManagerRef(value=str(manager.uuid), ref=f"{base}Users/{manager.uuid}")
             if manager is not None
             else None,
         )
     return user
+
+
+def _manager_id(manager: ManagerRef | None) -> str | None:
+    if manager is None:
+        return None
+    return manager.value or (str(manager.ref).rstrip("/").rsplit("/", 1)[-1] if manager.ref else None)
 
 
 def user_values(user: Learner) -> dict:
@@ -162,7 +166,7 @@ def user_values(user: Learner) -> dict:
         "email": (email or "").lower(),
         "employee_number": (extension.employee_number if extension else None) or "",
         "department": (extension.department if extension else None) or "",
-        "manager": (extension.manager.value if extension and extension.manager else None) or None,
+        "manager": _manager_id(extension.manager if extension else None),
     }
     if user.active is not None:
         values["active"] = user.active
@@ -174,16 +178,7 @@ def group_resource(cohort, members: list, base: str) -> CohortGroup:
     return GroupModel(
         id=str(cohort.uuid),
         display_name=cohort.name,
-        members=[
-            CohortMember(
-                value=str(uuid),
-                ref=f"{base}Users/{uuid}",
-                type="User",
-                display=f"{first} {last}".strip() or None,
-            )
-            for uuid, first, last in members
-        ]
-        or None,
+        members=[CohortMember(value=str(uuid), ref=f"{base}Users/{uuid}") for uuid, _first, _last in members] or None,
         meta=Meta(
             resource_type="Group",
             created=cohort.created_at,

@@ -34,6 +34,7 @@ from lms.services import participants as people
 
 from . import schemas
 from .auth import authenticate, throttle
+from .errors import ScimError
 from .filters import USER_ATTRIBUTES, filter_to_q, group_attributes
 from .services import CURRENT, GroupError, group_create, group_delete, group_rename, group_set_members
 
@@ -41,15 +42,6 @@ logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/scim+json"
 DEFAULT_COUNT = 100
-
-
-class ScimError(Exception):
-    def __init__(self, status: int, detail: str, scim_type: str | None = None, headers: dict | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.scim_type = scim_type
-        self.headers = headers or {}
 
 
 def _json(data, status: int = 200, headers: dict | None = None) -> HttpResponse:
@@ -67,7 +59,8 @@ def error_response(status: int, detail: str, scim_type: str | None = None, heade
 
 
 def _from_validation(exc: ValidationError) -> ScimError:
-    error = Error.from_validation_errors(exc.errors())
+    errors = Error.from_validation_errors(exc.errors())
+    error = errors[0] if errors else Error(status=400, detail="Invalid request.")
     return ScimError(int(error.status or 400), error.detail or "Invalid request.", error.scim_type or "invalidValue")
 
 
