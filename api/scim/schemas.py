@@ -5,11 +5,16 @@ We publish exactly what we store, so a directory never writes an attribute we wo
 - **User** (``urn:ietf:params:scim:schemas:core:2.0:User``) ↔ ``OrganisationMember``:
   ``id`` = member uuid, ``externalId``, ``userName``, ``name.givenName``/``familyName``,
   ``displayName`` (read-only, from the names), one work email (``emails[type eq "work"].value``;
-  ``type`` and ``primary`` are read-only), ``active``; the enterprise extension's
-  ``employeeNumber``, ``department`` and ``manager`` (``value`` = the manager's SCIM id).
+  ``primary`` and ``type`` are read-only and never returned), ``active`` (required); the
+  enterprise extension's ``employeeNumber``, ``department`` and ``manager`` (``value`` = the
+  manager's SCIM id, ``$ref`` its URL).
 - **Group** (``urn:ietf:params:scim:schemas:core:2.0:Group``) ↔ ``Cohort``: ``id`` = cohort
-  uuid, ``displayName`` = cohort name, ``members`` = the organisation's people with a current
-  (active or completed) enrolment in the cohort.
+  uuid, ``displayName`` = cohort name, ``members`` (``value`` + ``$ref``) = the organisation's
+  people with a current (active or completed) enrolment in the cohort. ``externalId`` is
+  read-only (a cohort has none).
+
+Derived values the client cannot write (``name.formatted``, a member's ``display``) are left
+out, so what a client writes is exactly what it reads back (scim2-tester checks this).
 """
 
 from __future__ import annotations
@@ -56,12 +61,13 @@ class UserName(ComplexAttribute):
 
 
 class UserEmail(ComplexAttribute):
-    """The one work email we hold. ``type`` is never returned (it is always "work") but exists
-    so that Entra's ``emails[type eq "work"].value`` resolves."""
+    """The one work email we hold. ``type`` and ``primary`` are never returned (it is always the
+    primary work email) but exist so that Entra's ``emails[type eq "work"].value`` and Okta's
+    ``emails[primary eq true].value`` resolve."""
 
     value: EmailStr | None = None
     type: Annotated[str | None, Mutability.read_only, Returned.never] = None
-    primary: Annotated[bool | None, Mutability.read_only] = None
+    primary: Annotated[bool | None, Mutability.read_only, Returned.never] = None
 
 
 class ManagerRef(ComplexAttribute):
@@ -85,7 +91,9 @@ class Learner(Resource[LearnerEnterprise]):
     user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
     name: UserName | None = None
     display_name: Annotated[str | None, Mutability.read_only] = None
-    active: bool | None = None
+    # Required: a directory always says whether the person is active (``POST`` without it is
+    # read as active, see ``views._normalise_user_payload``); a PATCH cannot remove it.
+    active: Annotated[bool | None, Required.true] = None
     emails: list[UserEmail] | None = None
 
 

@@ -24,7 +24,9 @@ from scim2_models import (
     InvalidSyntaxException,
     InvalidValueException,
     PatchOp,
+    ResponseParameters,
     SCIMException,
+    SearchRequest,
 )
 
 from lms.conf import conf
@@ -119,15 +121,27 @@ def _body(request) -> dict:
     return data
 
 
-def _dump(resource, ctx=Context.RESOURCE_QUERY_RESPONSE) -> dict:
-    return resource.model_dump(scim_ctx=ctx)
+def _dump(resource, ctx=Context.RESOURCE_QUERY_RESPONSE, parameters=None) -> dict:
+    return resource.model_dump(scim_ctx=ctx, response_parameters=parameters)
 
 
-def _paging(request) -> tuple[int, int]:
+def _response_parameters(request, model, data: dict | None = None):
+    """``attributes`` / ``excludedAttributes`` (query string, or a ``.search`` body)."""
+    source = data if data is not None else request.GET
+    wanted = {
+        "attributes": source.get("attributes") or None,
+        "excludedAttributes": source.get("excludedAttributes") or None,
+    }
+    if not any(wanted.values()):
+        return None
+    return ResponseParameters[model].model_validate({k: v for k, v in wanted.items() if v})
+
+
+def _paging(source) -> tuple[int, int]:
     try:
-        start = int(request.GET.get("startIndex", 1))
-        count = int(request.GET.get("count", DEFAULT_COUNT))
-    except ValueError:
+        start = int(source.get("startIndex") or 1)
+        count = int(source.get("count") if source.get("count") is not None else DEFAULT_COUNT)
+    except (TypeError, ValueError):
         raise InvalidValueException(detail="startIndex and count are integers.") from None
     return max(start, 1), min(max(count, 0), conf.API_MAX_PAGE_SIZE)
 
@@ -176,14 +190,17 @@ def _manager(request, value):
     return manager
 
 
-def _user_body(request, ctx) -> schemas.Learner:
+def _user_body(request, ctx, active: bool = True) -> schemas.Learner:
     data = _body(request)
-    _normalise_user_payload(data)
+    _normalise_user_payload(data, active=active)
     return schemas.UserModel.model_validate(data, scim_ctx=ctx, scim_policy=schemas.POLICY)
 
 
-def _normalise_user_payload(data: dict) -> None:
-    """Entra ID writes ``active`` as "True"/"False" and the manager as a bare id."""
+def _normalise_user_payload(data: dict, *, active: bool | None = None) -> None:
+    """Entra ID writes ``active`` as "True"/"False" and the manager as a bare id. A whole user
+    (``POST``/``PUT``) without ``active`` keeps ``active`` (True for a new user)."""
+    if active is not None and not any(key.lower() == "active" for key in data):
+        data["active"] = active
     for key, value in list(data.items()):
         if key.lower() == "active" and isinstance(value, str) and value.lower() in ("true", "false"):
             data[key] = value.lower() == "true"
@@ -195,7 +212,33 @@ def _normalise_user_payload(data: dict) -> None:
 
 def _user_response(request, member, status=200, ctx=Context.RESOURCE_QUERY_RESPONSE):
     resource = schemas.user_resource(member, request.scim_base)
-    return _json(_dump(resource, ctx), status=status, headers={"Location": resource.meta.location})
+    parameters = _response_parameters(request, schemas.UserModel)
+    return _json(_dump(resource, ctx, parameters), status=status, headers={"Location": resource.meta.location})
+
+
+def _search_source(request, model) -> dict:
+    """A ``POST .search`` body (SearchRequest) as the query parameters it stands for."""
+    data = _body(request)
+    SearchRequest[model].model_validate(data, scim_ctx=Context.SEARCH_REQUEST)  # refuses a malformed one
+    return {key: data.get(key) for key in ("filter", "startIndex", "count", "attributes", "excludedAttributes")} | {
+        key: ",".join(data[key]) for key in ("attributes", "excludedAttributes") if isinstance(data.get(key), list)
+    }
+
+
+def _user_list(request, source: dict):
+    query = filter_to_q(source.get("filter"), USER_ATTRIBUTES)
+    start, count = _paging(source)
+    parameters = _response_parameters(request, schemas.UserModel, source)
+    found = _people(request).filter(query).order_by("pk")
+    total = found.count()
+    page = list(found[start - 1 : start - 1 + count]) if count else []
+    resources = [_dump(schemas.user_resource(m, request.scim_base), parameters=parameters) for m in page]
+    return _list(resources, total, start)
+
+
+@scim_view(("POST",))
+def users_search(request):
+    return _user_list(request, _search_source(request, schemas.UserModel))
 
 
 @scim_view(("GET", "POST"))
@@ -208,12 +251,7 @@ def users(request):
         member = people.participant_provision(organisation=organisation, manager=manager, **values)
         member = _member(request, member.uuid)
         return _user_response(request, member, 201, Context.RESOURCE_CREATION_RESPONSE)
-    query = filter_to_q(request.GET.get("filter"), USER_ATTRIBUTES)
-    start, count = _paging(request)
-    found = _people(request).filter(query).order_by("pk")
-    total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
-    return _list([_dump(schemas.user_resource(m, request.scim_base)) for m in page], total, start)
+    return _user_list(request, request.GET)
 
 
 def _changes(member: OrganisationMember, values: dict) -> dict:
@@ -268,7 +306,7 @@ def user_detail(request, id):
         people.participant_erase(member=member)
         return HttpResponse(status=204)
     if request.method == "PUT":
-        user = _user_body(request, Context.RESOURCE_REPLACEMENT_REQUEST)
+        user = _user_body(request, Context.RESOURCE_REPLACEMENT_REQUEST, active=member.active)
         values = schemas.user_values(user)
         member = _apply(request, member, values)
         return _user_response(request, member, ctx=Context.RESOURCE_REPLACEMENT_RESPONSE)
@@ -328,7 +366,29 @@ def _members_of(organisation, cohorts: list) -> dict[int, list]:
 def _group_response(request, cohort, status=200, ctx=Context.RESOURCE_QUERY_RESPONSE):
     members = _members_of(request.scim_token.organisation, [cohort])[cohort.pk]
     resource = schemas.group_resource(cohort, members, request.scim_base)
-    return _json(_dump(resource, ctx), status=status, headers={"Location": resource.meta.location})
+    parameters = _response_parameters(request, schemas.GroupModel)
+    return _json(_dump(resource, ctx, parameters), status=status, headers={"Location": resource.meta.location})
+
+
+def _group_list(request, source):
+    organisation = request.scim_token.organisation
+    query = filter_to_q(source.get("filter"), group_attributes(_members_q(organisation)))
+    start, count = _paging(source)
+    parameters = _response_parameters(request, schemas.GroupModel, source)
+    found = _cohorts(request).filter(query).order_by("pk")
+    total = found.count()
+    page = list(found[start - 1 : start - 1 + count]) if count else []
+    excluded = {a.strip().lower() for a in (source.get("excludedAttributes") or "").split(",")}
+    members = {} if "members" in excluded else _members_of(organisation, page)
+    resources = [
+        _dump(schemas.group_resource(c, members.get(c.pk, []), request.scim_base), parameters=parameters) for c in page
+    ]
+    return _list(resources, total, start)
+
+
+@scim_view(("POST",))
+def groups_search(request):
+    return _group_list(request, _search_source(request, schemas.GroupModel))
 
 
 def _group_members(request, group) -> list[OrganisationMember]:
@@ -359,16 +419,7 @@ def groups(request):
             members=_group_members(request, group),
         )
         return _group_response(request, _cohort(request, cohort.uuid), 201, Context.RESOURCE_CREATION_RESPONSE)
-    query = filter_to_q(request.GET.get("filter"), group_attributes(_members_q(organisation)))
-    start, count = _paging(request)
-    found = _cohorts(request).filter(query).order_by("pk")
-    total = found.count()
-    page = list(found[start - 1 : start - 1 + count]) if count else []
-    excluded = {a.lower() for a in request.GET.get("excludedAttributes", "").split(",")}
-    members = {} if "members" in excluded else _members_of(organisation, page)
-    return _list(
-        [_dump(schemas.group_resource(c, members.get(c.pk, []), request.scim_base)) for c in page], total, start
-    )
+    return _group_list(request, request.GET)
 
 
 @scim_view(("GET", "PUT", "PATCH", "DELETE"))

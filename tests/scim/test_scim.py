@@ -49,7 +49,7 @@ def test_create_get_and_enterprise_extension(scim, organisation):
     assert got["userName"] == "ann@example.com"
     assert got["name"] == {"givenName": "Barbara", "familyName": "Jensen"}
     assert got["displayName"] == "Barbara Jensen"
-    assert got["emails"] == [{"value": "ann@example.com", "primary": True}]
+    assert got["emails"] == [{"value": "ann@example.com"}]
     assert got[ENTERPRISE]["manager"]["value"] == boss["id"]
     assert got["active"] is True
 
@@ -115,6 +115,33 @@ def test_put_replaces(scim):
     )
 
 
+def test_put_without_active_keeps_it(scim):
+    user = create(scim)
+    scim.patch(f"Users/{user['id']}", patch_body({"op": "replace", "path": "active", "value": False}))
+    body = user_body()
+    del body["active"]
+    assert scim.put(f"Users/{user['id']}", body).json()["active"] is False
+
+
+def test_attributes_and_search(scim):
+    user = create(scim)
+    got = scim.get(f"Users/{user['id']}", attributes="userName").json()
+    assert set(got) == {"schemas", "id", "userName"}
+    listed = scim.get("Users", excludedAttributes="name,emails").json()["Resources"][0]
+    assert "name" not in listed and "emails" not in listed and listed["userName"] == user["userName"]
+    search = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": f'userName eq "{user["userName"]}"',
+        "attributes": ["externalId"],
+    }
+    found = scim.post("Users/.search", search).json()
+    assert found["totalResults"] == 1 and set(found["Resources"][0]) == {"schemas", "id", "externalId"}
+    assert_error(scim.post("Users/.search", {**search, "filter": "title pr"}), 400, "invalidFilter")
+    group = scim.post("Groups", {"displayName": "Spring"}).json()
+    search = {"schemas": search["schemas"], "filter": 'displayName eq "Spring"'}
+    assert scim.post("Groups/.search", search).json()["Resources"][0]["id"] == group["id"]
+
+
 def test_entra_patch_shapes(scim):
     user = create(scim)
     boss = create(scim, "boss@example.com")
@@ -152,6 +179,7 @@ def test_okta_patch_shapes(scim):
         ({"op": "replace", "path": "bogus", "value": "1"}, "invalidPath"),
         ({"op": "replace", "path": "id", "value": "1"}, "mutability"),
         ({"op": "remove", "path": "userName"}, "mutability"),
+        ({"op": "remove", "path": "active"}, "mutability"),
         ({"op": "frob", "path": "userName", "value": "x"}, "invalidValue"),
         ({"op": "replace", "path": "active", "value": "maybe"}, "invalidValue"),
     ],
