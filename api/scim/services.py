@@ -5,8 +5,9 @@ Decisions (docs/scim.md):
 
 - A group created through SCIM becomes a cohort following the token's ``group_course``,
   starting today. Without a course on the token, ``POST /Groups`` is refused (400).
-- Adding a member enrols the person in the cohort (``cohort_add_participant``); removing one
-  withdraws their active enrolment. A completed enrolment stays completed and in the cohort
+- Adding a member enrols the person in the cohort (``cohort_add_participant``), deactivated
+  people included (directories keep disabled users in their groups; they cannot sign in until
+  reactivated); removing one withdraws their active enrolment. A completed enrolment stays completed and in the cohort
   (it is the organisation's record), so the person stays listed.
 - Deleting a group withdraws its active enrolments and deletes the cohort. It is refused (409)
   when anyone completed the course in it or a trainer nudged someone in it: that history is
@@ -50,7 +51,7 @@ def current_member_ids(cohort: Cohort) -> set[int]:
 
 def _add(cohort: Cohort, member: OrganisationMember) -> None:
     try:
-        cohort_add_participant(cohort=cohort, user=member.user)
+        cohort_add_participant(cohort=cohort, user=member.user, allow_inactive=True)
     except (CohortError, EnrolmentError) as exc:
         raise GroupError(f"{member.uuid}: {exc}") from None
 

@@ -8,6 +8,7 @@ app_name = "microlearn_scim"
 
 urlpatterns = [
     path("", views.not_found, name="root"),
+    path(".search", views.search_all, name="search"),
     path("Users", views.users, name="users"),
     path("Users/.search", views.users_search, name="users-search"),
     path("Users/<str:id>", views.user_detail, name="user-detail"),

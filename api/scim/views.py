@@ -471,6 +471,11 @@ def schema_list(request, id=None):
     return _by_id(schemas.schemas(request.scim_base), id, "schema")
 
 
+@scim_view(("POST",))
+def search_all(request):
+    raise ScimError(501, "Search across resource types is not supported: use /Users/.search or /Groups/.search.")
+
+
 @scim_view(("GET", "POST", "PUT", "PATCH", "DELETE"))
 def not_found(request, rest=""):
     raise ScimError(404, "No such SCIM endpoint.")

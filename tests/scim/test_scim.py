@@ -339,3 +339,15 @@ def test_group_list_runs_constant_queries(scim, organisation, django_assert_num_
     with django_assert_num_queries(4):  # token, count, page, members
         response = scim.get("Groups", filter='displayName sw "G"')
     assert response.json()["totalResults"] == size
+
+
+def test_deactivated_people_can_be_group_members(scim):
+    user = create(scim, active=False)
+    assert OrganisationMember.objects.get(uuid=user["id"]).user.is_active is False
+    group = scim.post("Groups", {"displayName": "Spring", "members": [{"value": user["id"]}]})
+    assert group.status_code == 201, group.content
+    assert [m["value"] for m in group.json()["members"]] == [user["id"]]
+
+
+def test_search_across_resource_types_is_501(scim):
+    assert_error(scim.post(".search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}), 501)
