@@ -13,6 +13,7 @@ import logging
 import uuid
 from functools import wraps
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import reverse
@@ -82,11 +83,15 @@ def scim_view(methods: tuple[str, ...]):
                 throttle(request, token)
                 if request.method in ("POST", "PUT", "PATCH"):
                     limit = conf.API_MAX_BODY_BYTES
-                    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+                    length = request.META.get("CONTENT_LENGTH") or "0"
+                    if not length.isdigit() or int(length) > limit:
                         raise ScimError(413, f"The request body is larger than {limit} bytes.")
                 request.scim_token = token
                 request.scim_base = request.build_absolute_uri(reverse("microlearn_scim:root"))
-                return view(request, *args, **kwargs)
+                if request.method == "GET":
+                    return view(request, *args, **kwargs)
+                with transaction.atomic():  # a refused write leaves nothing half done
+                    return view(request, *args, **kwargs)
             except ScimError as exc:
                 return error_response(exc.status, exc.detail, exc.scim_type, exc.headers)
             except SCIMException as exc:

@@ -268,6 +268,21 @@ def test_groups_membership(scim, organisation, mini_programme):
     assert [m["value"] for m in put.json()["members"]] == [bob["id"]]
 
 
+def test_refused_group_change_leaves_nothing_half_done(scim):
+    ann = create(scim, "ann@example.com")
+    scim.post("Groups", {"displayName": "Spring", "members": [{"value": ann["id"]}]})
+    autumn = scim.post("Groups", {"displayName": "Autumn"}).json()
+    # renamed first, then ann cannot join: she is in the running Spring cohort of the same course
+    body = {"displayName": "Renamed", "members": [{"value": ann["id"]}]}
+    assert_error(scim.put(f"Groups/{autumn['id']}", body), 400, "invalidValue")
+    assert scim.get(f"Groups/{autumn['id']}").json()["displayName"] == "Autumn"
+
+
+def test_body_too_large_is_413(scim, settings):
+    settings.MICROLEARN_API_MAX_BODY_BYTES = 100
+    assert_error(scim.post("Users", user_body(externalId="x" * 200)), 413)
+
+
 def test_group_without_course_is_refused(other_scim):
     assert_error(other_scim.post("Groups", {"displayName": "Spring"}), 400, "invalidValue")
 
