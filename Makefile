@@ -74,10 +74,11 @@ worker: install
 # Full-size commands and figures: docs/performance.md.
 SCALE_BENCH_ARGS ?= --sizes 1000,10000 --skip-without-postgres
 LOAD_BENCH_ARGS ?= --participants 10000 --duration 10 --skip-without-postgres
+SCIM_BENCH_ARGS ?= --sync 2000 --people 20000
 
 bench: install sysdeps-pdf
 	@for f in bench/*.py; do case $$f in */_*) continue;; esac; \
-	  case $$f in */scale.py) args="$(SCALE_BENCH_ARGS)";; */load.py) args="$(LOAD_BENCH_ARGS)";; *) args="";; esac; \
+	  case $$f in */scale.py) args="$(SCALE_BENCH_ARGS)";; */load.py) args="$(LOAD_BENCH_ARGS)";; */scim.py) args="$(SCIM_BENCH_ARGS)";; *) args="";; esac; \
 	  echo "== $$f $$args"; $(PY) $$f $$args || exit 1; done
 
 clean:

@@ -205,3 +205,74 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+SCIM_TOKEN_PREFIX = "mcs"  # noqa: S105 - "Micro-connections SCIM": told apart from HR API keys at a glance
+
+
+class ScimTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ScimToken(models.Model):
+    """A SCIM bearer token of one organisation (docs/scim.md). Hashed like ``ApiKey``.
+
+    The full token reads ``mcs_<prefix>_<secret>``. ``group_course`` is the course a cohort
+    follows when the identity provider creates a group (``POST /Groups``); without it group
+    creation is refused with a clear 400, and existing cohorts can still be managed.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "microlearn_lms.Organisation", on_delete=models.CASCADE, related_name="scim_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="Which directory uses it, e.g. 'Entra ID provisioning'.")
+    group_course = models.ForeignKey(
+        "microlearn_courses.CoursePage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The course a cohort follows when the directory creates a group. Empty: groups cannot be created.",
+    )
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    hashed = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScimTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name = "SCIM token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {self.organisation})"
+
+    @classmethod
+    def generate(cls, *, organisation, name: str, group_course=None) -> tuple["ScimToken", str]:
+        """Create a token; returns (row, full token). The full token is never stored: show it once."""
+        prefix = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            organisation=organisation, name=name, group_course=group_course, prefix=prefix, hashed=_hash(secret)
+        )
+        return token, f"{SCIM_TOKEN_PREFIX}_{prefix}_{secret}"
+
+    @classmethod
+    def split(cls, raw: str) -> tuple[str, str] | None:
+        parts = raw.split("_", 2)
+        if len(parts) != 3 or parts[0] != SCIM_TOKEN_PREFIX or not parts[1] or not parts[2]:
+            return None
+        return parts[1], parts[2]
+
+    def matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.hashed, _hash(secret))
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

@@ -1,8 +1,9 @@
-"""Wagtail admin: an "HR API" menu with organisations' API keys, webhook endpoints and deliveries.
+"""Wagtail admin: an "HR API" menu with organisations' API keys, SCIM tokens, webhook endpoints and deliveries.
 
-A new key is shown once, in the confirmation message; only its hash is stored. Revoke a key by
-setting "revoked at" (or delete it). A webhook URL must pass the API's SSRF check. Deliveries
-are read-only; a failed or succeeded one has a "Redeliver" action (``webhook_delivery_redeliver``).
+A new key or token is shown once, in the confirmation message; only its hash is stored. Revoke
+one by setting "revoked at" (or delete it). A webhook URL must pass the API's SSRF check.
+Deliveries are read-only; a failed or succeeded one has a "Redeliver" action
+(``webhook_delivery_redeliver``).
 """
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from wagtail.admin.widgets.button import MenuItem
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from .models import ApiKey, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .models import ApiKey, DeliveryStatus, ScimToken, WebhookDelivery, WebhookEndpoint
 from .services import UnsafeURL, webhook_delivery_redeliver, webhook_url_check
 
 
@@ -46,6 +47,34 @@ class ApiKeyViewSet(ModelViewSet):
     form_fields = ["organisation", "name", "scope", "revoked_at"]
     list_display = ["name", "organisation", "prefix", "scope", "last_used_at", "revoked_at"]
     list_filter = ["organisation", "scope"]
+    search_fields = ["name", "prefix"]
+
+
+class ScimTokenCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        token, raw = ScimToken.generate(
+            organisation=data["organisation"], name=data["name"], group_course=data.get("group_course")
+        )
+        self.raw_token = raw
+        return token
+
+    def save_action(self):
+        messages.warning(
+            self.request,
+            format_html("Copy the SCIM token now; it will not be shown again: <code>{}</code>", self.raw_token),
+        )
+        return super().save_action()
+
+
+class ScimTokenViewSet(ModelViewSet):
+    model = ScimToken
+    icon = "key"
+    menu_label = "SCIM tokens"
+    add_view_class = ScimTokenCreateView
+    form_fields = ["organisation", "name", "group_course", "revoked_at"]
+    list_display = ["name", "organisation", "prefix", "group_course", "last_used_at", "revoked_at"]
+    list_filter = ["organisation"]
     search_fields = ["name", "prefix"]
 
 
@@ -130,6 +159,7 @@ class HrApiGroup(ViewSetGroup):
     menu_icon = "code"
     items = (
         ApiKeyViewSet("api_keys"),
+        ScimTokenViewSet("api_scim_tokens"),
         WebhookEndpointViewSet("api_webhooks"),
         WebhookDeliveryViewSet("api_webhook_deliveries"),
     )

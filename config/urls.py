@@ -15,6 +15,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("config.accounts.urls")),
     path("api/v1/", include("api.v1.urls")),
+    path("scim/v2/", include("api.scim.urls")),  # SCIM provisioning (docs/scim.md)
     path("", include("lms.urls")),
 ]
 

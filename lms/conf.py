@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "API_MAX_BODY_BYTES": 1024 * 1024,
     "API_MAX_PAGE_SIZE": 200,
     "EVENT_RETENTION_DAYS": 30,  # the events feed keeps events (and their webhook deliveries) this long
+    "SCIM_THROTTLE_RATE": "1200/min",  # per SCIM token (docs/scim.md); an initial sync is bursty
     "WEBHOOK_MAX_ATTEMPTS": 8,  # then the delivery is FAILED (still redeliverable, still in the feed)
     # Seconds before each retry (the last one repeats): 1m, 5m, 30m, 2h, 5h, 10h, 10h = 27.6 h in all.
     "WEBHOOK_RETRY_SCHEDULE": (60, 300, 1800, 7200, 18000, 36000, 36000),

@@ -188,4 +188,5 @@ def test_the_wheel_installs_into_a_fresh_host_site_and_serves_the_demo(tmp_path,
     assert audio["download"] == audio["size"] == len(stored)
 
     assert seen["api_without_key"] == 401 and seen["api_schema"] == 200
+    assert seen["scim_without_token"] == 401
     assert seen["static"] and all(found and found.startswith(venv) for found in seen["static"].values()), seen["static"]

@@ -45,8 +45,11 @@ def cohort_is_active(cohort: Cohort, today: dt.date | None = None) -> bool:
     return cohort.end_date is None or cohort.end_date >= today
 
 
-def cohort_add_participant(*, cohort: Cohort, user, source: str = EnrolmentSource.COHORT) -> Enrolment:
-    """Enrol ``user`` in the cohort's course within ``cohort``. Idempotent."""
+def cohort_add_participant(
+    *, cohort: Cohort, user, source: str = EnrolmentSource.COHORT, allow_inactive: bool = False
+) -> Enrolment:
+    """Enrol ``user`` in the cohort's course within ``cohort``. Idempotent. ``allow_inactive``:
+    see ``enrolment_create``."""
     existing = current_enrolment(user=user, course=cohort.course)
     if existing is not None and existing.cohort_id not in (None, cohort.pk):
         other = Cohort.objects.get(pk=existing.cohort_id)
@@ -55,7 +58,9 @@ def cohort_add_participant(*, cohort: Cohort, user, source: str = EnrolmentSourc
         existing.cohort = cohort
         existing.save(update_fields=["cohort", "updated_at"])
         return existing
-    return enrolment_create(user=user, course=cohort.course, cohort=cohort, source=source)
+    return enrolment_create(
+        user=user, course=cohort.course, cohort=cohort, source=source, allow_inactive=allow_inactive
+    )
 
 
 @dataclass

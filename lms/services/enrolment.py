@@ -36,16 +36,20 @@ def current_enrolment(*, user, course) -> Enrolment | None:
     return Enrolment.objects.filter(user=user, course=course).exclude(status=EnrolmentStatus.WITHDRAWN).first()
 
 
-def enrolment_create(*, user, course, cohort=None, source: str = EnrolmentSource.SELF) -> Enrolment:
+def enrolment_create(
+    *, user, course, cohort=None, source: str = EnrolmentSource.SELF, allow_inactive: bool = False
+) -> Enrolment:
     """Enrol ``user`` in ``course``. Idempotent: an existing current enrolment is returned as it is.
 
-    Self-enrolment needs ``course.self_enrol``. A cohort must follow the same course.
+    Self-enrolment needs ``course.self_enrol``. A cohort must follow the same course. A disabled
+    account is refused unless ``allow_inactive`` (an organisation's directory, through SCIM,
+    keeps its deactivated people in their groups; they cannot sign in until reactivated).
     """
     if source == EnrolmentSource.SELF and not course.self_enrol:
         raise EnrolmentError("This course is open by invitation only. Ask your trainer to enrol you.")
     if cohort is not None and cohort.course_id != course.pk:
         raise EnrolmentError("That cohort follows a different course.")
-    if not user.is_active:
+    if not user.is_active and not allow_inactive:
         raise EnrolmentError("This account is deactivated.")
     existing = current_enrolment(user=user, course=course)
     if existing is not None:

@@ -68,6 +68,7 @@ result = {
     },
     "api_without_key": get(Client(), "/api/v1/participants/")["status"],
     "api_schema": get(Client(), "/api/v1/schema/")["status"],
+    "scim_without_token": get(Client(), "/scim/v2/Users")["status"],
     "static": {
         str(path.relative_to(package / "static")): finders.find(str(path.relative_to(package / "static")))
         for path in (package / "static").rglob("*")
