@@ -246,7 +246,7 @@ class ParticipantSearch(ParticipantMixin, ApiView):
         lookups = {"email": "email__iexact", "external_id": "external_id", "user_name": "user_name__iexact"}
         found = self.get_queryset().filter(**{lookups[name]: value for name, value in data.items()})
         rows = list(found.order_by("created_at", "id")[:SEARCH_LIMIT])
-        return Response(s.page_of(s.ParticipantOut)({"next": None, "results": rows}).data)
+        return Response(s.page_of(s.ParticipantOut)({"next": None, "next_cursor": None, "results": rows}).data)
 
 
 class ParticipantDetail(ParticipantMixin, ApiView):

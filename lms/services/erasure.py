@@ -9,6 +9,7 @@ module knows *where* personal data lives.
 Reach (each step below; the table is in docs/privacy.md):
 
 - challenge log entries: who, opener, learned, notes blanked;
+- if-then plans: cue and action replaced (the participant's own words);
 - quiz attempts: answers and per-question results cleared (score and pass stay);
 - nudges: recipient, subject, body and trainer's note blanked;
 - certificates: holder name replaced, PDF deleted from storage, ``holder_erased_at`` set (the
@@ -28,8 +29,8 @@ transaction, with one keyword argument ``erasure`` (a ``PersonErasure``)::
     from wagtail import hooks
 
     @hooks.register("microlearn_erase_person_data")
-    def erase_plans(*, erasure):
-        PracticePlan.objects.filter(enrolment_id__in=erasure.enrolment_ids).update(cue="", note="")
+    def erase_journal(*, erasure):
+        JournalEntry.objects.filter(enrolment_id__in=erasure.enrolment_ids).update(text="")
 
 The test ``tests/lms/test_erasure_reach.py`` gives one person data in every model, erases them
 and scans every text and JSON column of every installed model: a new model holding personal
@@ -56,6 +57,7 @@ from ..models import (
     CohortImport,
     NudgeLog,
     ParticipantPreferences,
+    Plan,
     QuizAttempt,
 )
 
@@ -116,6 +118,11 @@ def _challenge_logs(erasure: PersonErasure) -> None:
     ChallengeLog.objects.filter(enrolment_id__in=erasure.enrolment_ids).update(
         who="", opener="", learned="", notes="", updated_at=timezone.now()
     )
+
+
+def _plans(erasure: PersonErasure) -> None:
+    """If-then plans are the participant's own words ("When I see Sam at the stand-up…")."""
+    Plan.objects.filter(enrolment_id__in=erasure.enrolment_ids).update(cue=ERASED, action=ERASED)
 
 
 def _quiz_attempts(erasure: PersonErasure) -> None:
@@ -242,6 +249,7 @@ def _user_model():
 
 STEPS = (
     _challenge_logs,
+    _plans,
     _quiz_attempts,
     _nudges,
     _certificates,

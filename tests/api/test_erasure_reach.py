@@ -7,6 +7,8 @@ automatically, and ``test_every_model_tied_to_a_person_is_covered`` fails when a
 at a person (account, record, enrolment) until it is given data here or its eraser is registered.
 """
 
+import datetime as dt
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
@@ -29,6 +31,7 @@ from lms.models import (
     ParticipantPreferences,
     QuizAttempt,
 )
+from lms.models.plans import Plan, PlanOccurrence
 from lms.models.sso import SsoIdentity
 from lms.services.account_erasure import account_erase
 from lms.services.certificates import certificate_revoke
@@ -62,6 +65,7 @@ COVERED = {
     "microlearn_lms.certificate": "holder name, PDF, revoke reason",
     "microlearn_lms.participantpreferences": "calendar token",
     "microlearn_lms.ssoidentity": "the provider's subject (deleted)",
+    "microlearn_lms.plan": "cue and action (the participant's own words)",
     "microlearn_lms.cohortimport": "rows, errors",
     "microlearn_lms.moduleprogress": "no text: dates and scores only",
     "microlearn_lms.challengelogoutcomechange": "no text: outcome choices only",
@@ -78,6 +82,7 @@ NO_PERSONAL_TEXT = {
     "microlearn_lms.cohort_trainers",
     # Practice scheduling rows: question ids, ISO weeks, counters and outcome choices only.
     "microlearn_lms.boostercard",
+    "microlearn_lms.planoccurrence",
     "microlearn_lms.boosterdigest",
     # Editors' work (pages, revisions, media, comments, admin state, API tokens) and 2FA devices:
     # an erased person never has a staff or trainer role (erasure refuses those accounts), and the
@@ -171,6 +176,18 @@ def person_world(organisation, course):
         last_error="502 for XQ-774411",
     )
     ParticipantPreferences.objects.create(user=user, calendar_token="secret-calendar-token-zebulon")
+    challenge = ChallengeFactory(course=course)
+    plan = Plan.objects.create(
+        enrolment=enrolment,
+        challenge=challenge,
+        cue="When Zebulon Quillfeather joins the stand-up",
+        action="I will ask zebulon.quillfeather@acme.example about his week",
+        day=timezone.localdate(),
+        time=dt.time(9, 0),
+        timezone="Europe/London",
+        cue_at=timezone.now(),
+    )
+    PlanOccurrence.objects.create(plan=plan, user=user, cue_at=plan.cue_at, due_at=plan.cue_at)
     # Some identity providers use the email as the subject: the identity is deleted on erasure.
     SsoIdentity.objects.create(
         organisation=organisation, issuer="https://idp.acme.example", subject=PERSON["email"], member=member

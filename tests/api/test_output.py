@@ -211,7 +211,7 @@ def test_every_api_output_shape_is_a_fast_serializer():
     assert page is api_serializers.page_of(api_serializers.CohortOut, feed=False)
     assert issubclass(page, FastOutSerializer) and list(page._declared_fields) == ["next", "next_cursor", "results"]
     feed = api_serializers.page_of(api_serializers.CompletionOut, feed=True)
-    assert list(feed._declared_fields) == ["next", "has_more", "results"]
+    assert list(feed._declared_fields) == ["next", "next_cursor", "has_more", "results"]
 
 
 def test_completion_out_reads_only_the_enrolment_columns():
@@ -228,7 +228,8 @@ def test_the_schema_documents_the_types_the_serializers_output():
     components = yaml.safe_load(out.getvalue())["components"]["schemas"]
     participant = components["ParticipantOut"]["properties"]
     assert participant["id"] == {"type": "string", "format": "uuid"}
-    assert participant["deactivated_at"]["format"] == "date-time" and participant["deactivated_at"]["nullable"]
+    deactivated = participant["deactivated_at"]
+    assert deactivated["format"] == "date-time" and deactivated["type"] == ["string", "null"]  # OpenAPI 3.1
     assert participant["active"] == {"type": "boolean"}
     enrolment = components["EnrolmentOut"]
     assert enrolment["properties"]["progress"] == {"$ref": "#/components/schemas/ProgressOut"}
@@ -240,7 +241,7 @@ def test_the_schema_documents_the_types_the_serializers_output():
     ]
     assert components["CertificateOut"]["properties"]["expires_at"]["format"] == "date"
     assert "errors" not in components["BulkResultOut"]["required"]
-    assert set(components["CompletionFeed"]["properties"]) == {"next", "has_more", "results"}
+    assert set(components["CompletionFeed"]["properties"]) == {"next", "next_cursor", "has_more", "results"}
 
 
 def test_an_enrolment_row_renders_to_the_documented_bytes():

@@ -6,7 +6,16 @@ import pytest
 from django.utils import timezone
 
 from courses.models import ModulePage
-from lms.models import BoosterCard, ChallengeLog, ChallengeLogOutcomeChange, CheckIn, CheckInStatus, Outcome
+from lms.models import (
+    BoosterCard,
+    ChallengeLog,
+    ChallengeLogOutcomeChange,
+    CheckIn,
+    CheckInStatus,
+    Outcome,
+    Plan,
+    PlanOccurrence,
+)
 from tests.factories import UserFactory
 from tests.factories_api import EnrolmentFactory
 from tests.factories_challenges import ChallengeFactory
@@ -50,12 +59,32 @@ def test_practice_stats_are_aggregates_only(token_client, world):
             BoosterCard.objects.create(
                 enrolment=enrolment, module=module, question_id=f"q{index}", streak=streak, created_at=now
             )
+    # Three if-then plans: one kept by a log entry, one by a "yes" to its reminder, one not kept.
+    plans = [
+        Plan.objects.create(
+            enrolment=enrolment,
+            challenge=challenge,
+            cue="When I see Secret Person",
+            action="I will say the secret plan",
+            day=world.cohort.start_date,
+            time=dt.time(9),
+            timezone="UTC",
+            cue_at=start,
+        )
+        for enrolment in (world.enrolment, other, third)
+    ]
+    ChallengeLog.objects.filter(pk=first.pk).update(plan=plans[0])
+    PlanOccurrence.objects.create(plan=plans[1], user=other.user, cue_at=start, due_at=start, answer="yes")
+    PlanOccurrence.objects.create(plan=plans[2], user=third.user, cue_at=start, due_at=start, answer="no")
     response = token_client.get(f"/api/v1/cohorts/{world.cohort.uuid}/challenge-stats/")
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Secret Person" not in text and "private note" not in text
+    assert "Secret Person" not in text and "private note" not in text and "secret plan" not in text
     practice = response.json()["practice"]
     assert practice == {
+        "plans_made": 3,
+        "plans_kept": 2,
+        "plan_kept_rate": 67,
         "checkins_sent": 2,
         "checkins_answered": 1,
         "checkin_response_rate": 50,

@@ -121,7 +121,7 @@ def test_schemathesis_finds_no_server_error_nor_schema_violation(wsgi_app, api_k
     assert operations == sum(len(methods) for methods in documented.values())  # every operation ran
 
 
-STATEFUL_EXAMPLES = 6
+STATEFUL_EXAMPLES = 15  # derandomized: enough sequences to reach a create whose link is then followed
 STATEFUL_STEPS = 6
 
 
@@ -174,7 +174,7 @@ def test_schema_serves_generated_clients():
         for method, operation in operations.items():
             names = {p["name"] for p in operation.get("parameters", [])}
             assert "format" not in names, (path, method)
-    assert components["ParticipantPage"]["properties"]["next_cursor"]["nullable"] is True
+    assert components["ParticipantPage"]["properties"]["next_cursor"]["type"] == ["string", "null"]  # OpenAPI 3.1
     for collection, operation_id in [
         ("participants", "participants_retrieve"),
         ("cohorts", "cohorts_retrieve"),

@@ -37,7 +37,7 @@ def test_weekly_challenge_journey(page, demo_programme, assert_accessible):
     login(page, "journey", "journey-pass-2026")
     page.get_by_role("link", name="Weekly challenges: Micro-connections", exact=False).first.click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Prepare a go-to opener and use it").is_visible()
+    assert page.get_by_role("heading", name="Prepare a go-to opener and use it", exact=True).is_visible()
     assert progress(page) == (0, 3)
     assert page.get_by_role("heading", name="Coming up").is_visible()
     assert_accessible(page)

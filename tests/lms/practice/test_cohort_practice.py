@@ -1,11 +1,13 @@
 """The trainer's cohort page: check-ins answered, booster retention, and the place for plans."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import ModulePage
-from lms.models import BoosterCard, CheckIn, CheckInStatus
+from lms.models import BoosterCard, CheckIn, CheckInStatus, Plan
 from lms.selectors.cohorts import cohort_report
 from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, trainer_user
 
@@ -30,6 +32,22 @@ def test_the_cohort_page_shows_check_ins_and_retention(client, mini_programme):
     for index, (module, streak) in enumerate(((first, 2), (first, 0), (second, 3))):
         BoosterCard.objects.create(enrolment=ann, module=module, question_id=f"q{index}", streak=streak, created_at=now)
 
+    # Ann made two plans and kept one (a log entry kept it); Bob made none.
+    kept, _unkept = (
+        Plan.objects.create(
+            enrolment=ann,
+            challenge=challenge,
+            cue="When I queue for coffee",
+            action="I will ask how their week is going",
+            day=cohort.start_date,
+            time=dt.time(9),
+            timezone="UTC",
+            cue_at=now,
+        )
+        for _ in range(2)
+    )
+    entry(ann, challenge, plan=kept)
+
     report = cohort_report(cohort=cohort)
     rows = {row.enrolment_id: row for row in report.rows}
     assert (rows[ann.pk].practice.checkins_answered, rows[ann.pk].practice.checkins_sent) == (1, 2)
@@ -40,7 +58,8 @@ def test_the_cohort_page_shows_check_ins_and_retention(client, mini_programme):
         (first.title, 1, 2),
         (second.title, 1, 1),
     ]
-    assert report.practice.plans_made is None  # PLANS: filled in by the plans feature
+    assert (rows[ann.pk].practice.plans_kept, rows[ann.pk].practice.plans_made) == (1, 2)
+    assert (report.practice.plans_kept, report.practice.plans_made, report.practice.plan_kept_rate) == (1, 2, 50)
 
     client.force_login(trainer)
     page = client.get(reverse("microlearn_lms:trainer-cohort", args=[cohort.pk])).content.decode()
