@@ -1,6 +1,9 @@
 """django-filter filter sets of the list endpoints (query parameters, documented in the schema)."""
 
+import datetime as dt
+
 import django_filters
+from rest_framework.exceptions import ValidationError
 
 from lms.models import Certificate, Cohort, Enrolment, EnrolmentStatus, OrganisationMember
 
@@ -45,8 +48,7 @@ class CertificateFilter(django_filters.FilterSet):
     participant = django_filters.UUIDFilter(method="filter_participant", help_text="A participant id.")
     enrolment = django_filters.UUIDFilter(field_name="enrolment__uuid", help_text="An enrolment id.")
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
+        method="filter_updated_since",
         help_text="Only certificates changed (issued, revoked, superseded) at or after this ISO 8601 time.",
     )
 
@@ -56,6 +58,15 @@ class CertificateFilter(django_filters.FilterSet):
 
     def filter_participant(self, queryset, name, value):
         return queryset.filter(participant_uuid=value)
+
+    def filter_updated_since(self, queryset, name, value):
+        """In UTC: Python accepts offsets up to ±24 h, PostgreSQL only to ±15:59, so an offset such
+        as -18:10 would be a database error (a 500) rather than a time."""
+        try:
+            value = value.astimezone(dt.UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00 lies before year 1 in UTC
+            raise ValidationError({name: ["Use an ISO 8601 date-time between the years 1 and 9999."]}) from None
+        return queryset.filter(updated_at__gte=value)
 
 
 class CompletionFilter(django_filters.FilterSet):

@@ -584,6 +584,10 @@ class CompletionFeed(EnrolmentMixin, ApiView):
                 raise exceptions.ValidationError({"updated_since": ["Use an ISO 8601 date-time."]})
             if timezone.is_naive(parsed):
                 parsed = timezone.make_aware(parsed, dt.UTC)
+            try:  # in UTC: PostgreSQL takes offsets only up to ±15:59 (Python up to ±24 h)
+                parsed = parsed.astimezone(dt.UTC)
+            except OverflowError:
+                raise exceptions.ValidationError({"updated_since": ["Use an ISO 8601 date-time."]}) from None
             queryset = queryset.filter(updated_at__gte=parsed)
         columns = (*s.ENROLMENT_COLUMNS, *feeds.ENROLMENT_KEYSET)
         page = KeysetPage(request, queryset.values(*columns), feeds.ENROLMENT_KEYSET)
