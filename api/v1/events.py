@@ -29,7 +29,7 @@ from lms.selectors import feeds
 
 from . import serializers as s
 from .idempotency import idempotent
-from .pagination import KeysetPage, encode_cursor
+from .pagination import KeysetPage
 from .views import ApiView, WebhookMixin
 from .webhooks import event_body
 
@@ -213,7 +213,7 @@ class EventFeed(ApiView):
         page = KeysetPage(request, queryset, feeds.EVENT_KEYSET, start=start)
         feed = {
             "next": page.resume_link or request.build_absolute_uri(),
-            "next_cursor": encode_cursor(page.last) if page.last is not None else request.query_params.get("cursor"),
+            "next_cursor": page.last_cursor or request.query_params.get("cursor"),
             "has_more": page.has_more,
             "results": [event_body(event) for event in page.rows],
         }

@@ -10,6 +10,7 @@ repeated (unlike offset pagination).
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from functools import cached_property
 
 from django.core import signing
 from django.db.models import Q, QuerySet
@@ -96,21 +97,25 @@ class KeysetPage:
         self.rows = rows[: self.page_size]
         self.last = _key_of(self.rows[-1], keyset) if self.rows else position
 
-    def link(self, values) -> str:
-        url = self.request.build_absolute_uri()
-        url = replace_query_param(url, "cursor", encode_cursor(values))
-        return url
+    @cached_property
+    def last_cursor(self) -> str | None:
+        """The signed cursor of ``last``, made once: a signature carries its second, so two
+        encodings of one position a second apart differ (``next`` and ``next_cursor`` must agree)."""
+        return encode_cursor(self.last) if self.last is not None else None
+
+    def link(self, cursor: str) -> str:
+        return replace_query_param(self.request.build_absolute_uri(), "cursor", cursor)
 
     @property
     def next_link(self) -> str | None:
-        return self.link(self.last) if self.has_more else None
+        return self.link(self.last_cursor) if self.has_more else None
 
     @property
     def next_cursor(self) -> str | None:
         """The ``cursor`` of ``next_link``, for clients that build their own URLs."""
-        return encode_cursor(self.last) if self.has_more else None
+        return self.last_cursor if self.has_more else None
 
     @property
     def resume_link(self) -> str | None:
         """Where to poll from next time, even when this page was the last (change feeds)."""
-        return self.link(self.last) if self.last is not None else None
+        return self.link(self.last_cursor) if self.last is not None else None

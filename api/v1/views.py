@@ -40,7 +40,7 @@ from . import filters, pagination, problems
 from . import serializers as s
 from .authentication import ApiKeyAuthentication
 from .idempotency import idempotent
-from .pagination import KeysetPage, encode_cursor
+from .pagination import KeysetPage
 from .permissions import HasApiKeyScope
 from .protocol import ApiMetadata, SafeJSONParser, read_chunked_body
 from .throttling import ApiKeyRateThrottle
@@ -593,7 +593,7 @@ class CompletionFeed(EnrolmentMixin, ApiView):
         page = KeysetPage(request, queryset.values(*columns), feeds.ENROLMENT_KEYSET)
         feed = {
             "next": page.resume_link or request.build_absolute_uri(),
-            "next_cursor": encode_cursor(page.last) if page.last is not None else request.query_params.get("cursor"),
+            "next_cursor": page.last_cursor or request.query_params.get("cursor"),
             "has_more": page.has_more,
             "results": page.rows,
         }
