@@ -32,7 +32,7 @@ enrolment_withdrawn = Signal()
 # Certificates (issue/revoke), and participant lifecycle (HR API). Same conventions as above.
 # ``certificate_issued``   certificate_id, enrolment_id, user_id, course_id, occurred_at
 # ``certificate_revoked``  certificate_id, enrolment_id, user_id, course_id, reason, occurred_at
-# ``participant_deactivated``  user_id, organisation_id, occurred_at
+# ``participant_deactivated``  user_id, organisation_id, member_id, occurred_at
 # ``participant_reactivated``  user_id, organisation_id, member_id, occurred_at
 # ``participant_erased``       user_id, organisation_id, member_id, occurred_at
 certificate_issued = Signal()

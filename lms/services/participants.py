@@ -324,46 +324,35 @@ def participant_deactivate(*, member: OrganisationMember) -> OrganisationMember:
     """Mark a leaver. Idempotent; sends ``participant_deactivated`` once, on commit.
 
     The login account is disabled too when the organisation controls it. Enrolments and
-    completions stay as they are (HR still needs them).
+    completions stay as they are (HR still needs them). An erased record is left alone.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        updated = OrganisationMember.objects.filter(
-            pk=member.pk, deactivated_at__isnull=True, erased_at__isnull=True
-        ).update(deactivated_at=now, updated_at=now)
-        member.refresh_from_db()
-        if not updated:
-            return member
-        if organisation_controls_account(member):
-            get_user_model().objects.filter(pk=member.user_id).update(is_active=False)
-        events.send_on_commit(
-            events.participant_deactivated,
-            OrganisationMember,
-            user_id=member.user_id,
-            organisation_id=member.organisation_id,
-            occurred_at=now,
-        )
-    return member
+    return _set_active(member, active=False)
 
 
 def participant_reactivate(*, member: OrganisationMember) -> OrganisationMember:
     """Rehire a leaver: the record is active again (and the account, when the organisation
     controls it). Idempotent; sends ``participant_reactivated`` once, on commit. An erased
     record cannot come back (``ParticipantGone``)."""
+    return _set_active(member, active=True)
+
+
+def _set_active(member: OrganisationMember, *, active: bool) -> OrganisationMember:
+    """The one transition between active and deactivated, either way: the record changes only
+    when it is in the other state, and only then do the account and the event follow."""
     now = timezone.now()
     with transaction.atomic():
-        if OrganisationMember.objects.filter(pk=member.pk, erased_at__isnull=False).exists():
+        if active and OrganisationMember.objects.filter(pk=member.pk, erased_at__isnull=False).exists():
             raise ParticipantGone("This participant was erased.")
         updated = OrganisationMember.objects.filter(
-            pk=member.pk, deactivated_at__isnull=False, erased_at__isnull=True
-        ).update(deactivated_at=None, updated_at=now)
+            pk=member.pk, deactivated_at__isnull=not active, erased_at__isnull=True
+        ).update(deactivated_at=None if active else now, updated_at=now)
         member.refresh_from_db()
         if not updated:
             return member
         if organisation_controls_account(member):
-            get_user_model().objects.filter(pk=member.user_id).update(is_active=True)
+            get_user_model().objects.filter(pk=member.user_id).update(is_active=active)
         events.send_on_commit(
-            events.participant_reactivated,
+            events.participant_reactivated if active else events.participant_deactivated,
             OrganisationMember,
             user_id=member.user_id,
             organisation_id=member.organisation_id,
