@@ -201,6 +201,12 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["endpoint", "created_at", "id"], name="api_delivery_endpoint_created"),
             models.Index(fields=["endpoint", "status", "created_at"], name="api_delivery_endpoint_status"),
+            # The worker's sweep for stalled attempts (webhooks.deliveries_requeue_stalled) reads only these.
+            models.Index(
+                fields=["next_attempt_at", "created_at"],
+                condition=models.Q(status="pending"),
+                name="api_delivery_pending",
+            ),
         ]
 
     def __str__(self) -> str:

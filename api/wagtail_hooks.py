@@ -168,3 +168,11 @@ class HrApiGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_hr_api_viewsets():
     return HrApiGroup()
+
+
+@hooks.register("microlearn_worker_housekeeping")
+def requeue_stalled_webhook_deliveries() -> None:
+    """Every reap of ``manage.py lms_worker``: attempts lost between a commit and its enqueue run again."""
+    from .v1.webhooks import deliveries_requeue_stalled
+
+    deliveries_requeue_stalled()

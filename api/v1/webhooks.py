@@ -40,6 +40,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
@@ -322,6 +323,34 @@ def schedule(delivery_id: int, *, run_after=None) -> None:
     if run_after is not None and default_task_backend.supports_defer:
         runner = deliver_webhook.using(run_after=run_after)
     enqueue_on_commit(runner, delivery_id=delivery_id)
+
+
+def deliveries_requeue_stalled(*, now=None, grace: timedelta = timedelta(minutes=10), limit: int = 500) -> int:
+    """Queue again the PENDING deliveries whose attempt should have run ``grace`` ago but did not.
+
+    The delivery row is written in the transaction that records the event; its attempt is queued
+    after the commit. A process killed in between leaves the row PENDING with no task: this finds
+    it (and a retry whose task was lost) and queues it again. Run by the task worker's housekeeping
+    (``microlearn_worker_housekeeping``). A stalled row is stamped ``next_attempt_at = now`` so the
+    next sweep leaves it alone for another ``grace``; at worst a receiver gets an attempt twice,
+    with the same ``webhook-id``. Returns how many were queued.
+    """
+    now = now or timezone.now()
+    cutoff = now - grace
+    stalled = (
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, endpoint__is_active=True)
+        .filter(Q(next_attempt_at__isnull=True, created_at__lte=cutoff) | Q(next_attempt_at__lte=cutoff))
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    with transaction.atomic():
+        ids = list(stalled)
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        for delivery_id in ids:
+            schedule(delivery_id)
+    if ids:
+        logger.warning("Queued %d stalled webhook deliveries again.", len(ids))
+    return len(ids)
 
 
 def event_body(event: Event) -> dict:

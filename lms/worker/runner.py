@@ -4,12 +4,31 @@ What this relies on in django-tasks-db is pinned by ``tests/lms/test_worker_cont
 upgrade that changes it fails in CI, not silently in production.
 """
 
+import logging
+
 from django_tasks_db.management.commands.db_worker import Worker
+from wagtail import hooks
 from django_tasks_db.models import DBTaskResult
 
 from ..models import ClaimedTaskResult
 from .heartbeat import Monitor, worker_forget, worker_heartbeat
 from .reaper import ReapReport, tasks_reap_stale
+
+logger = logging.getLogger("lms.workers")
+
+# Functions registered under this hook run with every reap (``MICROLEARN_WORKER_REAP_SECONDS``), in
+# the worker's monitor thread: small, idempotent catch-up jobs, such as queueing again the webhook
+# attempts that a crash between a commit and its on-commit enqueue left without a task.
+HOUSEKEEPING_HOOK = "microlearn_worker_housekeeping"
+
+
+def worker_housekeeping() -> None:
+    """Run every registered housekeeping job; one failing does not stop the others or the worker."""
+    for job in hooks.get_hooks(HOUSEKEEPING_HOOK):
+        try:
+            job()
+        except Exception:
+            logger.exception("Worker housekeeping job %r failed.", job)
 
 
 class HeartbeatWorker(Worker):
@@ -20,7 +39,9 @@ class HeartbeatWorker(Worker):
         self.heartbeat, self.dead_after, self.reap_every, self.max_reaps = heartbeat, dead_after, reap_every, max_reaps
 
     def reap(self, lost_worker_ids: frozenset[str] = frozenset()) -> ReapReport:
-        return tasks_reap_stale(dead_after=self.dead_after, max_reaps=self.max_reaps, lost_worker_ids=lost_worker_ids)
+        report = tasks_reap_stale(dead_after=self.dead_after, max_reaps=self.max_reaps, lost_worker_ids=lost_worker_ids)
+        worker_housekeeping()
+        return report
 
     def run(self) -> None:
         # A task still RUNNING under our own id was claimed by an earlier process with this id.

@@ -212,3 +212,65 @@ def test_the_verification_code_in_docs_api_md_accepts_our_signatures():
     }
     assert namespace["verify_webhook"](secret, headers, body)
     assert not namespace["verify_webhook"](secret, headers, body + b"x")
+
+
+def test_a_delivery_whose_queued_attempt_was_lost_is_queued_again_by_the_worker_housekeeping(
+    loopback, token_client, world, django_capture_on_commit_callbacks
+):
+    """The row commits with the event; its first attempt is queued after the commit. A crash in
+    between leaves it PENDING with no task: the worker's housekeeping finds it and sends it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lms.worker.runner import worker_housekeeping
+
+    quiet(world)
+    with Receiver([200]) as receiver:
+        register(token_client, receiver.url)
+        with django_capture_on_commit_callbacks(execute=False):  # the process "dies" after the commit
+            enrol(token_client, world)
+        assert receiver.requests == []
+        stalled = WebhookDelivery.objects.get()
+        assert (stalled.status, stalled.attempts) == (DeliveryStatus.PENDING, 0)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            worker_housekeeping()  # too recent: its task may still be on the way
+        assert receiver.requests == []
+
+        WebhookDelivery.objects.filter(pk=stalled.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+        with django_capture_on_commit_callbacks(execute=True):
+            worker_housekeeping()
+        assert len(receiver.requests) == 1
+        assert receiver.requests[0][0]["webhook-id"] == str(stalled.uuid)
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.attempts) == (DeliveryStatus.SUCCEEDED, 1)
+
+
+def test_the_sweep_requeues_only_overdue_pending_deliveries_of_active_endpoints(world, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    scheduled = []
+    monkeypatch.setattr(webhooks, "schedule", lambda pk, run_after=None: scheduled.append(pk))
+    now = timezone.now()
+    old, recent = now - timedelta(minutes=30), now - timedelta(minutes=2)
+
+    def delivery(**fields):
+        return WebhookDelivery.objects.create(endpoint=world.webhook, event="enrolment.created", payload={}, **fields)
+
+    lost_first = delivery(created_at=old)
+    lost_retry = delivery(created_at=old, attempts=1, next_attempt_at=old)
+    delivery(created_at=recent)  # its task is probably still queued
+    delivery(created_at=old, attempts=1, next_attempt_at=now + timedelta(hours=1))  # a retry due later
+    delivery(created_at=old, status=DeliveryStatus.SUCCEEDED)
+    delivery(created_at=old, status=DeliveryStatus.FAILED)
+
+    assert webhooks.deliveries_requeue_stalled(now=now) == 2
+    assert sorted(scheduled) == sorted([lost_first.pk, lost_retry.pk])
+    assert webhooks.deliveries_requeue_stalled(now=now + timedelta(minutes=1)) == 0  # stamped: not again at once
+
+    WebhookEndpoint.objects.filter(pk=world.webhook.pk).update(is_active=False)
+    scheduled.clear()
+    assert webhooks.deliveries_requeue_stalled(now=now + timedelta(hours=2)) == 0
