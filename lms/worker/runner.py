@@ -7,8 +7,8 @@ upgrade that changes it fails in CI, not silently in production.
 import logging
 
 from django_tasks_db.management.commands.db_worker import Worker
-from wagtail import hooks
 from django_tasks_db.models import DBTaskResult
+from wagtail import hooks
 
 from ..models import ClaimedTaskResult
 from .heartbeat import Monitor, worker_forget, worker_heartbeat
