@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "CERTIFICATE_RENDER_TIMEOUT": 30,  # seconds one render may take, in the worker
     "CERTIFICATE_MAX_ATTEMPTS": 5,  # automatic retries with backoff; `issue_certificates` retries beyond
     "CERTIFICATE_VERIFY_RATE": (30, 60),  # verification page: requests per client address per seconds
+    "SSO_START_RATE": (20, 60),  # "sign in with your organisation": email lookups per client address per seconds
     # --- Privacy (docs/privacy.md): the account page's own data export and erasure ---
     "DATA_EXPORT_RATE": (5, 3600),  # "download my data": exports per account per seconds
     "ACCOUNT_ERASE_RATE": (5, 900),  # "erase my account": confirmation attempts per account per seconds

@@ -15,6 +15,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .. import ratelimit
+from ..conf import conf
 from ..oidc import BACKEND_PATH, OrganisationAuthenticationRequestView, OrganisationOIDCBackend
 from ..selectors.sso import sso_by_id, sso_for_email, sso_for_slug
 from ..services.sso import SsoRefused
@@ -47,6 +49,14 @@ def _next_param(request) -> str:
 @require_http_methods(["GET", "POST"])
 def sso_start(request):
     """ "Sign in with your organisation": the email's domain picks the organisation."""
+    if request.method == "POST":
+        # Each lookup says whether a domain signs in with SSO here: limited per address, like
+        # certificate checks, so the form cannot be used to list our customers' domains.
+        limit, window = conf.SSO_START_RATE
+        if not ratelimit.hit("sso-start", ratelimit.client_ip(request), limit=limit, window=window):
+            response = render(request, "microlearn_lms/sso/throttled.html", {"window": window}, status=429)
+            response["Retry-After"] = str(window)
+            return response
     form = WorkEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()

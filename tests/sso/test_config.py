@@ -207,3 +207,22 @@ def test_admin_refuses_a_config_without_domains_or_secret(admin_client_logged_in
     response = admin_client_logged_in.post("/admin/organisation-sso/new/", data)
     assert response.status_code == 200
     assert not OrganisationSso.objects.exists()
+
+
+def test_start_page_limits_lookups_per_client_address(client, settings):
+    """Each lookup tells whether a domain signs in here: an address cannot list them by brute force."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MICROLEARN_SSO_START_RATE = (3, 60)
+    OrganisationSsoFactory(organisation__slug="acme", allowed_domains="acme.test")
+    statuses = [
+        client.post("/sso/", {"email": f"pat@guess{n}.test"}, REMOTE_ADDR="203.0.113.5").status_code for n in range(3)
+    ]
+    assert statuses == [400, 400, 400]
+    response = client.post("/sso/", {"email": "pat@acme.test"}, REMOTE_ADDR="203.0.113.5")
+    assert response.status_code == 429 and response["Retry-After"] == "60"
+    assert b"acme" not in response.content.lower()  # blocked before the lookup: nothing revealed
+    assert client.get("/sso/", REMOTE_ADDR="203.0.113.5").status_code == 200  # the form itself still shows
+    assert client.post("/sso/", {"email": "pat@acme.test"}, REMOTE_ADDR="203.0.113.6").status_code == 200
+    cache.clear()
