@@ -2,6 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 
 from ..validators import validate_date_in_range
 
@@ -71,7 +73,13 @@ class OrganisationMember(models.Model):
                 name="ml_member_unique_user_name",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "email"], name="ml_member_org_email")]
+        indexes = [
+            models.Index(fields=["organisation", "email"], name="ml_member_org_email"),
+            # SCIM compares userName and emails without case (RFC 7643 caseExact false): Django's
+            # iexact is UPPER(col) = UPPER(value), which only an index on UPPER(col) can serve.
+            models.Index(F("organisation"), Upper("user_name"), name="ml_member_org_user_name_ci"),
+            models.Index(F("organisation"), Upper("email"), name="ml_member_org_email_ci"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation}"
