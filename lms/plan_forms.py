@@ -6,6 +6,8 @@ from functools import cache
 from django import forms
 from django.utils import timezone
 
+from courses.models import ChallengeKind
+
 from .challenge_forms import DateInput, with_friendly_limits
 from .models import ParticipantPreferences, Plan
 from .services.plans import TEXT_LIMITS
@@ -46,9 +48,11 @@ class PlanForm(forms.Form):
         error_messages=dict.fromkeys(("required", "invalid"), "Enter the time, for example 08:30."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kind: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         with_friendly_limits(self)
+        if kind == ChallengeKind.PRACTICE:  # a practice course's own example
+            self.fields["action"].help_text = "What you will do, e.g. “ten minutes of the guided relaxation”."
 
 
 @cache

@@ -25,7 +25,6 @@ from ..selectors.practice import checkin_wins
 from ..services import plans as plan_services
 
 HISTORY_PER_PAGE = 20
-PRACTICE_PLAN_HELP = "What you will do, e.g. “ten minutes of the guided relaxation”."
 
 
 def _saved_message(kind) -> str:
@@ -62,7 +61,7 @@ def _with_plans(form, plans, initial=None):
 def _plan_post(request, enrolment, programme):
     """The plan form's POST: a redirect once saved, else the bound form with its errors."""
     challenge = programme.get_open(request.POST.get("challenge", ""))
-    form = PlanForm(request.POST, prefix="plan")
+    form = PlanForm(request.POST, prefix="plan", kind=challenge.kind if challenge else None)
     if challenge is None:
         form.add_error(None, "Choose one of your open challenges.")
     elif form.is_valid():
@@ -119,9 +118,7 @@ def challenge_page(request, course_id: int):
     if form is not None and challenge is not None and len(challenge.openers) and "opener" in form.fields:
         form.fields["opener"].widget.attrs["list"] = "opener-suggestions"
     if plan_form is None and challenge is not None:
-        plan_form = PlanForm(prefix="plan", initial={"day": programme.today})
-    if plan_form is not None and challenge is not None and challenge.kind == ChallengeKind.PRACTICE:
-        plan_form.fields["action"].help_text = PRACTICE_PLAN_HELP
+        plan_form = PlanForm(prefix="plan", initial={"day": programme.today}, kind=challenge.kind)
     history = Paginator(selectors.challenge_history(programme=programme), HISTORY_PER_PAGE).get_page(
         request.GET.get("page")
     )

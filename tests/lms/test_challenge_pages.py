@@ -229,7 +229,7 @@ def test_practice_challenge_page_asks_for_minutes_and_calm(client, mini_programm
     assert client.post(page_url(enrolment), {f"log-{k}": v for k, v in data.items()}).status_code == 302
     assert ChallengeLog.objects.get().calm_after == 7
     wins = client.get(reverse("microlearn_lms:challenge_wins", args=[course.pk])).content.decode()
-    assert "Your practice" in wins and "Practice sessions per programme week" in wins
+    assert "Your practice summary" in wins and "Minutes practised per programme week" in wins
 
 
 def test_dashboard_lists_due_follow_ups_one_click_from_done(participant, plan):
