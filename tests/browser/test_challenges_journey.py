@@ -98,7 +98,7 @@ def no_horizontal_overflow(page):
 def in_viewport(page, locator):
     box = locator.bounding_box()
     height = page.viewport_size["height"]
-    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+    return box is not None and box["y"] > -1 and box["y"] + min(box["height"], 40) <= height
 
 
 @pytest.mark.parametrize("width", [1366, 390])

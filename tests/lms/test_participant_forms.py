@@ -128,8 +128,10 @@ def test_a_rejected_entry_gets_an_error_summary_linking_to_each_field(client, ne
         ("id_log-notes", "Keep this to 2,000 characters (it has 2,001: 1 too many)."),
     ]
     assert "There is a problem" in html and 'tabindex="-1" data-error-summary' in html
-    # The form posts to its own heading, so the reloaded page opens at the form even without JS.
-    assert f'?challenge={week2.uuid}#log-heading" class="log-form"' in html
+    # The form posts to its summary's fragment: the reloaded page opens there, and since the summary
+    # has tabindex="-1", the browser focuses it, even without JS.
+    assert f'?challenge={week2.uuid}#log-error-summary" class="log-form"' in html
+    assert '<div class="error-summary" id="log-error-summary" role="alert"' in html
     # Each invalid field: a marked row, "Error:" before the message, described by it, aria-invalid.
     assert html.count('form-row form-row-error"') >= 2
     assert '<p class="field-error" id="id_log-setting_error"><span class="visually-hidden">Error: </span>' in html
