@@ -2,11 +2,13 @@
 target, marks a follow-up done, later records a referral and sees it on "Track your wins"."""
 
 import pytest
+from playwright.sync_api import expect
 
 from courses.models import CoursePage
 from lms import services
 from tests.browser.conftest import login
 from tests.factories import UserFactory
+from tests.factories_challenges import ChallengeFactory, EnrolmentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,10 +106,6 @@ def in_viewport(page, locator):
 @pytest.mark.parametrize("width", [1366, 390])
 def test_a_rejected_entry_opens_at_its_error_summary(strict_page, mini_programme, assert_accessible, width):
     """Under the site's strict CSP: forms.js is a static file, so it runs."""
-    from playwright.sync_api import expect
-
-    from tests.factories_challenges import ChallengeFactory, EnrolmentFactory
-
     page = strict_page
     page.set_viewport_size({"width": width, "height": 800})
     user = UserFactory(username="forms", password="forms-pass-2026")

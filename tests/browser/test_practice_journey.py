@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
+from courses.models import ChallengeKind, CoursePage
 from lms import services
 from lms.models import BoosterCard, ChallengeLog, Outcome
 from lms.services import practice
@@ -87,10 +89,6 @@ NETWORKING_WORDS = ("micro-connection", "follow-up", "Follow-up", "Follow-ups", 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_log_practice_with_the_calm_scale_by_keyboard(page, mini_programme, assert_accessible, width):
-    from playwright.sync_api import expect
-
-    from courses.models import ChallengeKind, CoursePage
-
     page.set_viewport_size({"width": width, "height": 800})
     course = CoursePage(title="Stress management", slug="stress", summary="Calm.")
     mini_programme.get_parent().add_child(instance=course)
