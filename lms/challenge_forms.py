@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from courses.models import Challenge, ChallengeKind
 
@@ -17,6 +18,68 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class CharacterLimit(MaxLengthValidator):
+    """A text limit whose error says by how much it is over ("it has 2,040: 40 too many")."""
+
+    def __call__(self, value):
+        length = len(value)
+        if length > self.limit_value:
+            raise ValidationError(
+                f"Keep this to {self.limit_value:,} characters (it has {length:,}: "
+                f"{length - self.limit_value:,} too many).",
+                code="max_length",
+            )
+
+
+def with_friendly_limits(form: forms.Form) -> None:
+    """Every text field's limit answers with a clear message; long text boxes get a live counter.
+
+    A ``<textarea>`` loses its ``maxlength`` (which cuts pasted text silently) and gets
+    ``data-char-count``, which ``js/forms.js`` turns into "1,940 characters left"; the server
+    still refuses text over the limit, with the message above.
+    """
+    for field in form.fields.values():
+        if not isinstance(field, forms.CharField) or field.max_length is None:
+            continue
+        field.validators = [
+            CharacterLimit(field.max_length) if isinstance(v, MaxLengthValidator) else v for v in field.validators
+        ]
+        if isinstance(field.widget, forms.Textarea):
+            field.widget.attrs.pop("maxlength", None)
+            field.widget.attrs["data-char-count"] = str(field.max_length)
+
+
+class CalmScale(forms.RadioSelect):
+    """A 1-10 rating as a row of big radio buttons with end labels (a fieldset with a legend)."""
+
+    template_name = "microlearn_lms/forms/widgets/scale.html"
+    low_label = "tense"
+    high_label = "calm"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        choices = [label for _, label in self.choices]
+        context["widget"].update(
+            low=choices[0] if choices else "",
+            high=choices[-1] if choices else "",
+            low_label=self.low_label,
+            high_label=self.high_label,
+        )
+        return context
+
+
+def calm_field(moment: str) -> forms.TypedChoiceField:
+    message = f"Rate how calm you felt {moment} practising, from {CALM[0]} (tense) to {CALM[1]} (calm)."
+    return forms.TypedChoiceField(
+        label=f"How calm did you feel {moment} practising?",
+        help_text=f"From {CALM[0]} (tense) to {CALM[1]} (calm).",
+        choices=[(n, str(n)) for n in range(CALM[0], CALM[1] + 1)],
+        coerce=int,
+        widget=CalmScale,
+        error_messages={"required": message, "invalid_choice": message},
+    )
+
+
 class LogFormBase(forms.Form):
     challenge = forms.ModelChoiceField(
         queryset=Challenge.objects.all(),
@@ -24,7 +87,12 @@ class LogFormBase(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "That challenge does not exist.", "required": "Choose a challenge."},
     )
-    occurred_on = forms.DateField(label="Date", widget=DateInput, validators=[validate_date_in_range])
+    occurred_on = forms.DateField(
+        label="Date",
+        widget=DateInput,
+        validators=[validate_date_in_range],
+        error_messages=dict.fromkeys(("required", "invalid"), "Enter the date, for example 2026-03-14."),
+    )
     notes = forms.CharField(
         label="Notes (optional)",
         required=False,
@@ -33,9 +101,17 @@ class LogFormBase(forms.Form):
         help_text=f"Up to {TEXT_LIMITS['notes']:,} characters.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_friendly_limits(self)
+
 
 class NetworkingLogForm(LogFormBase):
-    setting = forms.ChoiceField(label="Where", choices=[("", "Choose where it happened"), *Setting.choices])
+    setting = forms.ChoiceField(
+        label="Where",
+        choices=[("", "Choose where it happened"), *Setting.choices],
+        error_messages=dict.fromkeys(("required", "invalid_choice"), "Choose where it happened from the list."),
+    )
     who = forms.CharField(
         label="Who it was with (optional)",
         required=False,
@@ -49,9 +125,14 @@ class NetworkingLogForm(LogFormBase):
         required=False,
         max_length=TEXT_LIMITS["learned"],
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Up to {TEXT_LIMITS['learned']:,} characters.",
     )
     follow_up = forms.ChoiceField(
-        label="Follow-up", choices=FollowUp.choices, initial=FollowUp.NONE, widget=forms.RadioSelect
+        label="Follow-up",
+        choices=FollowUp.choices,
+        initial=FollowUp.NONE,
+        widget=forms.RadioSelect,
+        error_messages=dict.fromkeys(("required", "invalid_choice"), "Choose a follow-up from the list."),
     )
     follow_up_due = forms.DateField(
         label="Follow-up due on (if planned)", required=False, widget=DateInput, validators=[validate_date_in_range]
@@ -63,7 +144,19 @@ class NetworkingLogForm(LogFormBase):
         help_text="Leave empty for today.",
         validators=[validate_date_in_range],
     )
-    outcome = forms.ChoiceField(label="Outcome so far", choices=Outcome.choices, initial=Outcome.NONE_YET)
+    outcome = forms.ChoiceField(
+        label="Outcome so far",
+        choices=Outcome.choices,
+        initial=Outcome.NONE_YET,
+        error_messages=dict.fromkeys(("required", "invalid_choice"), "Choose an outcome from the list."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each date applies to one follow-up choice: js/forms.js shows it only then.
+        follow_up = self.add_prefix("follow_up")
+        self.fields["follow_up_due"].show_when = (follow_up, FollowUp.PLANNED)
+        self.fields["follow_up_done_on"].show_when = (follow_up, FollowUp.DONE)
 
     field_order = [
         "challenge",
@@ -80,14 +173,20 @@ class NetworkingLogForm(LogFormBase):
     ]
 
 
+MINUTES_MESSAGE = f"Enter the minutes you practised, a whole number from {MINUTES[0]} to {MINUTES[1]}."
+
+
 class PracticeLogForm(LogFormBase):
-    minutes = forms.IntegerField(label="Minutes you practised", min_value=MINUTES[0], max_value=MINUTES[1])
-    calm_before = forms.IntegerField(
-        label="How calm you felt before (1 = not at all, 10 = completely)", min_value=CALM[0], max_value=CALM[1]
+    minutes = forms.IntegerField(
+        label="Minutes you practised",
+        min_value=MINUTES[0],
+        max_value=MINUTES[1],
+        help_text=f"A whole number from {MINUTES[0]} to {MINUTES[1]}.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), MINUTES_MESSAGE),
     )
-    calm_after = forms.IntegerField(
-        label="How calm you felt after (1 = not at all, 10 = completely)", min_value=CALM[0], max_value=CALM[1]
-    )
+    calm_before = calm_field("before")
+    calm_after = calm_field("after")
 
     field_order = ["challenge", "occurred_on", "minutes", "calm_before", "calm_after", "notes"]
 

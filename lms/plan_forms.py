@@ -6,7 +6,9 @@ from functools import cache
 from django import forms
 from django.utils import timezone
 
-from .challenge_forms import DateInput
+from courses.models import ChallengeKind
+
+from .challenge_forms import DateInput, with_friendly_limits
 from .models import ParticipantPreferences, Plan
 from .services.plans import TEXT_LIMITS
 from .services.preferences import FIELDS as PREFERENCE_FIELDS
@@ -24,16 +26,33 @@ class PlanForm(forms.Form):
         label="When…",
         max_length=TEXT_LIMITS["cue"],
         help_text="The moment that reminds you, e.g. “when I join Monday's stand-up”.",
+        error_messages={"required": "Describe the moment that will remind you (“When…”)."},
         widget=forms.TextInput(attrs={"list": "cue-suggestions", "autocomplete": "off"}),
     )
     action = forms.CharField(
         label="…I will",
         max_length=TEXT_LIMITS["action"],
         help_text="What you will do, e.g. one of this week's openers.",
+        error_messages={"required": "Describe what you will do (“…I will”)."},
         widget=forms.TextInput(attrs={"list": "action-suggestions", "autocomplete": "off"}),
     )
-    day = forms.DateField(label="Day", widget=DateInput)
-    time = forms.TimeField(label="Time", widget=TimeInput, help_text="Your local time. We remind you then.")
+    day = forms.DateField(
+        label="Day",
+        widget=DateInput,
+        error_messages=dict.fromkeys(("required", "invalid"), "Enter the day, for example 2026-03-14."),
+    )
+    time = forms.TimeField(
+        label="Time",
+        widget=TimeInput,
+        help_text="Your local time. We remind you then.",
+        error_messages=dict.fromkeys(("required", "invalid"), "Enter the time, for example 08:30."),
+    )
+
+    def __init__(self, *args, kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_friendly_limits(self)
+        if kind == ChallengeKind.PRACTICE:  # a practice course's own example
+            self.fields["action"].help_text = "What you will do, e.g. “ten minutes of the guided relaxation”."
 
 
 @cache
@@ -55,7 +74,13 @@ class PracticeEmailsForm(forms.ModelForm):
     checkin_emails = forms.BooleanField(label="Check-ins: “Did this conversation lead anywhere?”", required=False)
     booster_emails = forms.BooleanField(label="A weekly email with booster questions", required=False)
     weekly_email_cap = forms.IntegerField(
-        label="At most this many practice emails a week", min_value=0, max_value=50, help_text="0 sends none."
+        label="At most this many practice emails a week",
+        min_value=0,
+        max_value=50,
+        help_text="0 sends none.",
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"), "Enter how many practice emails a week, from 0 to 50."
+        ),
     )
 
     class Meta:

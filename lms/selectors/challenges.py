@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 
 from courses.models import Challenge, ChallengeKind
@@ -41,9 +41,14 @@ def challenge_enrolment_get(*, user, course_id: int) -> Enrolment:
 
 
 def challenge_enrolments(*, user, limit: int = 20) -> list[Enrolment]:
-    """The user's current enrolments in courses that have weekly challenges (bounded)."""
+    """The user's current enrolments in courses that have weekly challenges (bounded), each with
+    ``has_networking`` (False for a practice-only course, whose pages speak of practice instead)."""
+    networking = Challenge.objects.filter(course_id=OuterRef("course_id"), kind=ChallengeKind.NETWORKING)
     return list(
-        enrolments_for_user(user=user).filter(course__in=Challenge.objects.values("course_id")).distinct()[:limit]
+        enrolments_for_user(user=user)
+        .filter(course__in=Challenge.objects.values("course_id"))
+        .annotate(has_networking=Exists(networking))
+        .distinct()[:limit]
     )
 
 
@@ -217,8 +222,70 @@ class Wins:
     by_outcome: list[dict]
     by_opener: list[dict]
     weekly: list[dict]
-    practice: dict | None = None
-    practice_weekly: list[dict] = field(default_factory=list)
+    practice: PracticeSummary | None = None
+
+
+def _calm_change(before, after) -> float | None:
+    return round(after - before, 1) if before is not None and after is not None else None
+
+
+@dataclass
+class PracticeSummary:
+    """Minutes practised and calm before → after, in total and per programme week.
+
+    ``weekly`` has one row per week from the first charted week to this one (weeks without a
+    session included, with ``None`` averages), each with ``sessions``, ``minutes``,
+    ``calm_before``, ``calm_after`` (averages, one decimal) and ``change`` (after - before).
+    """
+
+    sessions: int
+    minutes: int
+    calm_before: float | None
+    calm_after: float | None
+    weekly: list[dict] = field(default_factory=list)
+
+    @property
+    def change(self) -> float | None:
+        return _calm_change(self.calm_before, self.calm_after)
+
+    @property
+    def active_weeks(self) -> list[dict]:
+        return [row for row in self.weekly if row["sessions"]]
+
+
+def _one_decimal(value) -> float | None:
+    return round(float(value), 1) if value is not None else None
+
+
+def practice_summary(*, programme: ChallengeProgramme, chart_weeks: int = 52) -> PracticeSummary:
+    """The participant's practice entries summed up in SQL: two queries, however many entries."""
+    practice = ChallengeLog.objects.filter(enrolment=programme.enrolment, challenge__kind=ChallengeKind.PRACTICE)
+    calm = {"calm_before": Avg("calm_before"), "calm_after": Avg("calm_after")}
+    totals = practice.aggregate(sessions=Count("pk"), minutes=Sum("minutes"), **calm)
+    last_week = max(programme.current_week, 1)
+    first_week = max(1, last_week - chart_weeks + 1)
+    by_week = _by_week(practice, programme.start, last_week, sessions=Count("pk"), minutes=Sum("minutes"), **calm)
+    weekly = []
+    for week in range(first_week, last_week + 1):
+        row = by_week.get(week, {})
+        before, after = _one_decimal(row.get("calm_before")), _one_decimal(row.get("calm_after"))
+        weekly.append(
+            {
+                "week": week,
+                "sessions": row.get("sessions") or 0,
+                "minutes": row.get("minutes") or 0,
+                "calm_before": before,
+                "calm_after": after,
+                "change": _calm_change(before, after),
+            }
+        )
+    return PracticeSummary(
+        sessions=totals["sessions"],
+        minutes=totals["minutes"] or 0,
+        calm_before=_one_decimal(totals["calm_before"]),
+        calm_after=_one_decimal(totals["calm_after"]),
+        weekly=weekly,
+    )
 
 
 def _labelled(rows: list[dict], key: str, choices) -> list[dict]:
@@ -254,13 +321,5 @@ def challenge_wins(*, programme: ChallengeProgramme, opener_limit: int = 10, cha
             {"week": w, "total": 0, "wins": 0, **weekly.get(w, {})} for w in range(first_week, last_week + 1)
         ]
     if programme.has_practice:
-        practice = ChallengeLog.objects.filter(enrolment=enrolment, challenge__kind=ChallengeKind.PRACTICE)
-        wins.practice = practice.aggregate(
-            sessions=Count("pk"), minutes=Sum("minutes"), calm_before=Avg("calm_before"), calm_after=Avg("calm_after")
-        )
-        weekly = _by_week(practice, start, last_week, sessions=Count("pk"), minutes=Sum("minutes"))
-        wins.practice_weekly = [
-            {"week": w, "sessions": 0, "minutes": 0, **{k: v or 0 for k, v in weekly.get(w, {}).items()}}
-            for w in range(first_week, last_week + 1)
-        ]
+        wins.practice = practice_summary(programme=programme, chart_weeks=chart_weeks)
     return wins

@@ -27,6 +27,12 @@ from ..services import plans as plan_services
 HISTORY_PER_PAGE = 20
 
 
+def _saved_message(kind) -> str:
+    if kind == ChallengeKind.PRACTICE:
+        return "Practice session saved to your practice log."
+    return "Entry saved to your practice log."
+
+
 def _page_url(course_id: int) -> str:
     return reverse("microlearn_lms:challenges", args=[course_id])
 
@@ -55,7 +61,7 @@ def _with_plans(form, plans, initial=None):
 def _plan_post(request, enrolment, programme):
     """The plan form's POST: a redirect once saved, else the bound form with its errors."""
     challenge = programme.get_open(request.POST.get("challenge", ""))
-    form = PlanForm(request.POST, prefix="plan")
+    form = PlanForm(request.POST, prefix="plan", kind=challenge.kind if challenge else None)
     if challenge is None:
         form.add_error(None, "Choose one of your open challenges.")
     elif form.is_valid():
@@ -99,8 +105,8 @@ def challenge_page(request, course_id: int):
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
-                messages.success(request, "Entry saved to your practice log.")
-                return redirect(_page_url(course_id))
+                messages.success(request, _saved_message(posted.kind if posted else None))
+                return redirect(_page_url(course_id) + "#main")
         challenge = posted
     if form is None and challenge is not None:
         form = log_form(
@@ -112,7 +118,7 @@ def challenge_page(request, course_id: int):
     if form is not None and challenge is not None and len(challenge.openers) and "opener" in form.fields:
         form.fields["opener"].widget.attrs["list"] = "opener-suggestions"
     if plan_form is None and challenge is not None:
-        plan_form = PlanForm(prefix="plan", initial={"day": programme.today})
+        plan_form = PlanForm(prefix="plan", initial={"day": programme.today}, kind=challenge.kind)
     history = Paginator(selectors.challenge_history(programme=programme), HISTORY_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -126,7 +132,11 @@ def challenge_page(request, course_id: int):
         "cue_suggestions": plan_selectors.cue_suggestions(challenge) if challenge else [],
         "action_suggestions": plan_selectors.action_suggestions(challenge) if challenge else [],
         "history": history,
-        "follow_ups": selectors.challenge_follow_ups_due(user=request.user, today=programme.today, course_id=course_id),
+        "follow_ups": (
+            selectors.challenge_follow_ups_due(user=request.user, today=programme.today, course_id=course_id)
+            if programme.has_networking
+            else []
+        ),
         "outcome_choices": Outcome.choices,
         "today": programme.today,
     }
@@ -147,7 +157,8 @@ def entry_edit(request, entry):
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
-                messages.success(request, "Entry updated.")
+                updated = "Practice session updated." if kind == ChallengeKind.PRACTICE else "Entry updated."
+                messages.success(request, updated)
                 return redirect(_page_url(log.enrolment.course_id))
     else:
         initial = {name: getattr(log, name) for name in log_form(kind).fields if name != "challenge"}
@@ -241,14 +252,39 @@ def _wins_charts(wins) -> dict:
             series=LOGGED_AND_WINS,
         )
     if wins.practice is not None:
-        charts["practice"] = challenge_charts.weekly_columns(
-            id="chart-practice",
-            title="Practice sessions per programme week",
-            desc="; ".join(f"week {r['week']}: {r['sessions']} sessions" for r in wins.practice_weekly),
-            weeks=[(row["week"], [row["sessions"]]) for row in wins.practice_weekly],
-            series=["Sessions"],
-        )
+        charts.update(_practice_charts(wins.practice))
     return charts
+
+
+def _calm(value) -> str:
+    return "no rating" if value is None else f"{value:g}"
+
+
+def _practice_charts(practice) -> dict:
+    weeks_shown = practice.active_weeks
+    return {
+        "practice": challenge_charts.weekly_columns(
+            id="chart-practice",
+            title="Minutes practised per programme week",
+            desc="; ".join(f"week {row['week']}: {row['minutes']} minutes" for row in practice.weekly) + ".",
+            weeks=[(row["week"], [row["minutes"]]) for row in practice.weekly],
+            series=["Minutes"],
+        ),
+        "calm": challenge_charts.weekly_columns(
+            id="chart-calm",
+            title="Average calm before and after practising, per programme week (1 tense, 10 calm)",
+            desc=(
+                "; ".join(
+                    f"week {row['week']}: {_calm(row['calm_before'])} before, {_calm(row['calm_after'])} after"
+                    for row in weeks_shown
+                )
+                or "No practice sessions yet"
+            )
+            + ".",
+            weeks=[(row["week"], [row["calm_before"] or 0, row["calm_after"] or 0]) for row in practice.weekly],
+            series=["Calm before", "Calm after"],
+        ),
+    }
 
 
 @login_required
@@ -257,7 +293,7 @@ def wins_page(request, course_id: int):
     programme = selectors.challenge_programme(enrolment=enrolment, with_counts=False)
     wins = selectors.challenge_wins(programme=programme)
     context = {
-        "checkins": checkin_wins(enrolment=enrolment, start=programme.start),
+        "checkins": checkin_wins(enrolment=enrolment, start=programme.start) if programme.has_networking else None,
         "course": enrolment.course,
         "programme": programme,
         "wins": wins,
@@ -273,10 +309,12 @@ def dashboard_section(request):
     if not enrolments:
         return None
     today = weeks.local_today()
+    has_networking = any(enrolment.has_networking for enrolment in enrolments)
     return {
         "template": "microlearn_lms/challenges/_dashboard.html",
         "order": 20,
         "enrolments": enrolments,
-        "follow_ups": selectors.challenge_follow_ups_due(user=request.user, today=today),
+        "follow_ups": selectors.challenge_follow_ups_due(user=request.user, today=today) if has_networking else [],
+        "has_networking": has_networking,
         "today": today,
     }

@@ -146,7 +146,7 @@ def test_practice_email_preferences_are_saved_and_bad_input_is_explained(client,
     assert response.status_code == 400
     html = response.content.decode()
     assert "There is a problem" in html and "Give both the start and the end" in html
-    assert "less than or equal to 50" in html
+    assert "Enter how many practice emails a week, from 0 to 50." in html
     response = client.post(
         url,
         {

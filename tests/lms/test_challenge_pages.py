@@ -98,10 +98,10 @@ def _bad_form_cases():
     return [
         ("future date", {"occurred_on": (today() + dt.timedelta(days=1)).isoformat()}, "cannot be in the future"),
         ("before the programme", {"occurred_on": days_ago(30).isoformat()}, "before your programme started"),
-        ("setting outside the list", {"setting": "pub"}, "Select a valid choice"),
-        ("outcome outside the list", {"outcome": "promotion"}, "Select a valid choice"),
-        ("notes over the limit", {"notes": "x" * 2001}, "at most 2000 characters"),
-        ("who over the limit", {"who": "x" * 201}, "at most 200 characters"),
+        ("setting outside the list", {"setting": "pub"}, "Choose where it happened from the list."),
+        ("outcome outside the list", {"outcome": "promotion"}, "Choose an outcome from the list."),
+        ("notes over the limit", {"notes": "x" * 2001}, "Keep this to 2,000 characters (it has 2,001: 1 too many)."),
+        ("who over the limit", {"who": "x" * 201}, "Keep this to 200 characters (it has 201: 1 too many)."),
         ("unknown challenge", {"challenge": "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"}, "That challenge does not exist"),
     ]
 
@@ -229,7 +229,7 @@ def test_practice_challenge_page_asks_for_minutes_and_calm(client, mini_programm
     assert client.post(page_url(enrolment), {f"log-{k}": v for k, v in data.items()}).status_code == 302
     assert ChallengeLog.objects.get().calm_after == 7
     wins = client.get(reverse("microlearn_lms:challenge_wins", args=[course.pk])).content.decode()
-    assert "Your practice" in wins and "Practice sessions per programme week" in wins
+    assert "Your practice summary" in wins and "Minutes practised per programme week" in wins
 
 
 def test_dashboard_lists_due_follow_ups_one_click_from_done(participant, plan):
