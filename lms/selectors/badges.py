@@ -270,6 +270,12 @@ def badge_cards(*, user, today: dt.date | None = None, limit: int = MAX_SECTION_
     return [BadgeCard(e, awards.get(e.latest_award_id), progress[e.pk]) for e in enrolments]
 
 
+def badge_card(*, programme: ChallengeProgramme) -> BadgeCard:
+    """The challenge page's badge: the newest award and the progress (two queries, counts reused)."""
+    enrolment = programme.enrolment
+    return BadgeCard(enrolment, latest_award(enrolment=enrolment), badge_progress(programme=programme))
+
+
 def course_badge_counts(*, course_ids, now: dt.datetime | None = None, cohort_ids=None) -> dict[int, int]:
     """{course id: badges held now} (optionally within cohorts): one aggregate query, counts only."""
     now = now or timezone.now()

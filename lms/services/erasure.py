@@ -62,6 +62,7 @@ from ..models import (
     Plan,
     QuizAttempt,
 )
+from .badges import practice_badges_erase
 
 ERASE_HOOK = "microlearn_erase_person_data"
 ERASED = "[erased]"
@@ -244,8 +245,6 @@ def _preferences(erasure: PersonErasure) -> None:
 
 
 def _practice_badges(erasure: PersonErasure) -> None:
-    from .badges import practice_badges_erase
-
     practice_badges_erase(enrolment_ids=erasure.enrolment_ids)
 
 
