@@ -135,3 +135,10 @@ def test_achievement_page_describes_the_rule_and_404s_when_off(client, course):
     CoursePage.objects.filter(pk=course.pk).update(badge_enabled=False)
     assert client.get(url).status_code == 404
     assert client.get(reverse("microlearn_lms:badge_achievement", args=[uuid.uuid4()])).status_code == 404
+
+
+def test_the_demo_enables_the_badge_on_micro_connections(demo_programme):
+    course = CoursePage.objects.get(slug="micro-connections")
+    assert course.badge_enabled and course.badge_name == "Micro-connections practitioner"
+    assert (course.badge_min_weeks_met, course.badge_min_follow_ups, course.badge_valid_days) == (6, 5, 180)
+    assert not CoursePage.objects.get(slug="stress-management").badge_enabled
