@@ -142,3 +142,16 @@ def test_the_demo_enables_the_badge_on_micro_connections(demo_programme):
     assert course.badge_enabled and course.badge_name == "Micro-connections practitioner"
     assert (course.badge_min_weeks_met, course.badge_min_follow_ups, course.badge_valid_days) == (6, 5, 180)
     assert not CoursePage.objects.get(slug="stress-management").badge_enabled
+
+
+def test_course_editor_has_a_practice_badge_tab(client, course):
+    from django.contrib.auth import get_user_model
+
+    editor = get_user_model().objects.create_superuser("editor", "editor@example.com", "pw")
+    client.force_login(editor)
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[course.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Practice badge" in html
+    for name in ("badge_enabled", "badge_name", "badge_min_weeks_met", "badge_min_follow_ups", "badge_valid_days"):
+        assert f'name="{name}"' in html
