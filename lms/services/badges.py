@@ -9,7 +9,7 @@ the rule of ``lms/selectors/badges.py``:
   (valid ``badge_valid_days`` days);
 * an active award past its expiry → **renew** if the rule still holds over the window ending today
   (and the badge is still on), else **expire**;
-* an active award in its last ``RENEWAL_DAYS`` days, the rule holding, not renewed today → **renew**:
+* an active award in its last ``RENEWAL_DAYS`` days, the rule holding, not awarded or renewed today → **renew**:
   ``expires_at`` moves to today + ``badge_valid_days`` and the evidence is refreshed;
 * anything else → nothing. Running it twice changes nothing the second time (idempotent).
 
@@ -107,9 +107,8 @@ def evaluate_practice_badge(*, enrolment_id: int, now: dt.datetime | None = None
         award.enrolment = enrolment
         rule = BadgeRule.of(course)
         in_renewal = award.expires_at - now <= dt.timedelta(days=rule.renewal_days)
-        renewed_today = award.renewed_at is not None and (
-            timezone.localtime(award.renewed_at, timezone.get_default_timezone()).date() == today
-        )
+        last_change = award.renewed_at or award.awarded_at
+        renewed_today = timezone.localtime(last_change, timezone.get_default_timezone()).date() == today
         if holds and in_renewal and not renewed_today:
             return _renew(award, progress, rule, now)
         if award.expires_at <= now:

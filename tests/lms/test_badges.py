@@ -53,7 +53,7 @@ def enrolment(course):
     return enrolment
 
 
-def practise(enrolment, week: int, *, entries: int = 2, follow_ups: int = 0, **fields):
+def practise(enrolment, week: int, *, entries: int = 2, follow_ups: int = 0, offset: int = 1, **fields):
     """``entries`` entries dated in ``week``, the first ``follow_ups`` of them with their follow-up done."""
     challenge = enrolment.course.challenges.order_by("week").filter(week__lte=week).last()
     for i in range(entries):
@@ -63,7 +63,7 @@ def practise(enrolment, week: int, *, entries: int = 2, follow_ups: int = 0, **f
             "follow_up_done_on": week_day(week, 2) if done else None,
             **fields,
         }
-        ChallengeLogFactory(enrolment=enrolment, challenge=challenge, occurred_on=week_day(week), **values)
+        ChallengeLogFactory(enrolment=enrolment, challenge=challenge, occurred_on=week_day(week, offset), **values)
 
 
 def evaluate(enrolment, now=NOW):
@@ -357,3 +357,17 @@ def test_counts_for_courses_and_cohorts(enrolment):
     assert selectors.course_badge_counts(course_ids=[enrolment.course_id]) == {enrolment.course_id: 1}
     assert selectors.cohort_badge_count(cohort=enrolment.cohort) == 1
     assert selectors.cohort_badge_count(cohort=enrolment.cohort, now=timezone.now() + dt.timedelta(days=181)) == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_short_badge_is_always_renewable_but_not_on_the_day_it_was_awarded(enrolment, course):
+    CoursePage.objects.filter(pk=course.pk).update(badge_valid_days=7)  # window: max(6, 1) = 6 weeks
+    for week in range(4, 9):
+        practise(enrolment, week, follow_ups=1)
+    practise(enrolment, 9, offset=0)  # today, the Monday of week 9
+    assert evaluate(enrolment).action == "awarded"
+    assert evaluate(enrolment, now=NOW + dt.timedelta(hours=6)).action == "none"  # the same day
+    tomorrow = NOW + dt.timedelta(days=1)
+    result = evaluate(enrolment, now=tomorrow)
+    assert result.action == "renewed" and result.award.expires_at == tomorrow + dt.timedelta(days=7)
+    assert result.award.evidence["window"]["from_week"] == 4
