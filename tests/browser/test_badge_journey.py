@@ -53,6 +53,7 @@ def test_progress_then_the_badge(page, mini_programme, assert_accessible, width)
                 notes="Private note about Jordan",
             )
 
+    page.goto("/accounts/login/", timeout=60_000)  # the live server's first request is slow on a busy machine
     login(page, "badge", "badge-pass-2026")
     badges = page.locator("section[aria-labelledby=badges-heading]")
     assert badges.get_by_role("heading", name="Practice badges").is_visible()
