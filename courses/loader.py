@@ -278,6 +278,21 @@ class ProgrammeLoader:
             "programme_hours": data.get("programme_hours", 1),
             "self_enrol": data.get("self_enrol", True),
             "source_credit": credit,
+            **self._badge_fields(data.get("badge")),
+        }
+
+    @staticmethod
+    def _badge_fields(badge: dict | None) -> dict:
+        """The practice badge rule (docs/badges.md), only for a course whose file has a ``badge`` object,
+        so the content hash of a course without one does not change."""
+        if badge is None:
+            return {}
+        return {
+            "badge_enabled": badge.get("enabled", True),
+            "badge_name": badge.get("name", "Practice badge"),
+            "badge_min_weeks_met": badge.get("min_weeks_met", 6),
+            "badge_min_follow_ups": badge.get("min_follow_ups", 5),
+            "badge_valid_days": badge.get("valid_days", 180),
         }
 
     def _module_fields(self, course_slug: str, data: dict) -> dict:

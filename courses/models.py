@@ -91,6 +91,36 @@ class CoursePage(Page):
     source_credit = models.CharField(
         max_length=300, blank=True, help_text="Credit for the material this course is based on."
     )
+    # The practice badge (docs/badges.md): it attests what participants keep doing, not attendance.
+    badge_enabled = models.BooleanField(
+        default=False,
+        help_text="Award a practice badge to participants who keep meeting their weekly targets and follow up.",
+    )
+    badge_name = models.CharField(
+        max_length=100,
+        blank=True,
+        default="Practice badge",
+        help_text="Shown to participants and in the badge credential, e.g. “Micro-connections practitioner”.",
+    )
+    badge_min_weeks_met = models.PositiveSmallIntegerField(
+        "weeks meeting the target",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="Weeks whose weekly challenge target was met, within the rolling window (1-52).",
+    )
+    badge_min_follow_ups = models.PositiveSmallIntegerField(
+        "follow-ups done",
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Follow-ups marked done, within the rolling window (0-100; 0 for practice-only courses).",
+    )
+    badge_valid_days = models.PositiveSmallIntegerField(
+        "days valid",
+        default=180,
+        validators=[MinValueValidator(7), MaxValueValidator(730)],
+        help_text="Days a badge stays valid (7-730). It renews in its last 30 days while the rule still holds "
+        "over the rolling window: the last max(weeks needed, days valid ÷ 7) programme weeks.",
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -103,12 +133,47 @@ class CoursePage(Page):
         FieldPanel("source_credit"),
     ]
     settings_panels = [*Page.settings_panels, FieldPanel("self_enrol")]
+    badge_panels = [
+        HelpPanel(
+            content="The practice badge attests behaviour, not attendance: participants earn it by meeting their "
+            "weekly challenge targets and doing follow-ups, and keep it while they keep practising."
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("badge_enabled"),
+                FieldPanel("badge_name"),
+                FieldRowPanel([FieldPanel("badge_min_weeks_met"), FieldPanel("badge_min_follow_ups")]),
+                FieldPanel("badge_valid_days"),
+            ],
+            heading="Practice badge",
+        ),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     parent_page_types = ["microlearn_courses.CourseIndexPage"]
     subpage_types = ["microlearn_courses.ModulePage"]
 
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(badge_panels, heading="Practice badge"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(settings_panels, heading="Settings"),
+        ]
+    )
+
     class Meta:
         verbose_name = "course"
+
+    def clean(self):
+        super().clean()
+        if self.badge_enabled and not (self.badge_name or "").strip():
+            raise ValidationError({"badge_name": "Give the badge a name, or turn the badge off."})
+
+    @property
+    def badge_window_weeks(self) -> int:
+        """Programme weeks the badge rule is evaluated over (docs/badges.md): long enough to hold the
+        weeks needed, and as long as the badge's validity, so a renewal asks for fresh practice."""
+        return max(self.badge_min_weeks_met, -(-self.badge_valid_days // 7))
 
     def modules(self):
         """Live modules in tree order (the editor's order)."""

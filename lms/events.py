@@ -41,6 +41,14 @@ participant_deactivated = Signal()
 participant_reactivated = Signal()
 participant_erased = Signal()
 
+# Practice badges (lms/services/badges.py, docs/badges.md). Same conventions as above.
+# ``practice_badge_awarded`` / ``_renewed`` / ``_expired`` / ``_revoked``
+#                              award_id, enrolment_id, user_id, course_id, occurred_at
+practice_badge_awarded = Signal()
+practice_badge_renewed = Signal()
+practice_badge_expired = Signal()
+practice_badge_revoked = Signal()
+
 EVENT_TYPES: dict[Signal, str] = {
     enrolment_created: EventType.ENROLMENT_CREATED,
     enrolment_completed: EventType.ENROLMENT_COMPLETED,
@@ -50,6 +58,10 @@ EVENT_TYPES: dict[Signal, str] = {
     participant_deactivated: EventType.PARTICIPANT_DEACTIVATED,
     participant_reactivated: EventType.PARTICIPANT_REACTIVATED,
     participant_erased: EventType.PARTICIPANT_ERASED,
+    practice_badge_awarded: EventType.PRACTICE_BADGE_AWARDED,
+    practice_badge_renewed: EventType.PRACTICE_BADGE_RENEWED,
+    practice_badge_expired: EventType.PRACTICE_BADGE_EXPIRED,
+    practice_badge_revoked: EventType.PRACTICE_BADGE_REVOKED,
 }
 
 __all__ = ["EVENT_TYPES", "event_recorded", "events_recorded", "send_many_on_commit", "send_on_commit"]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.db.models import OuterRef, Subquery
 from django.dispatch import Signal
 
-from .models import Certificate, Enrolment, Event, EventType, OrganisationMember
+from .models import Certificate, Enrolment, Event, EventType, OrganisationMember, PracticeBadgeAward
 
 event_recorded = Signal()  # kwargs: event (an unsaved-to-feed Event row, inside the writing transaction)
 events_recorded = Signal()  # kwargs: events (a list of Event rows of one batch, inside the writing transaction)
@@ -81,6 +81,32 @@ def _certificate(payload: dict) -> tuple[int, dict] | None:
     }
 
 
+def _practice_badge(payload: dict) -> tuple[int, dict] | None:
+    row = (
+        PracticeBadgeAward.objects.filter(pk=payload["award_id"], enrolment__cohort__isnull=False)
+        .values(
+            "uuid",
+            "status",
+            "expires_at",
+            "enrolment__uuid",
+            "enrolment__cohort__organisation_id",
+            "course__translation_key",
+        )
+        .annotate(participant=_member_uuid("enrolment__cohort__organisation_id", "enrolment__user_id"))
+        .first()
+    )
+    if row is None:
+        return None
+    return row["enrolment__cohort__organisation_id"], {
+        "id": str(row["uuid"]),
+        "enrolment": str(row["enrolment__uuid"]),
+        "participant": _str(row["participant"]),
+        "course": str(row["course__translation_key"]),
+        "status": row["status"],
+        "expires_at": row["expires_at"].isoformat(),
+    }
+
+
 def _participant(payload: dict) -> tuple[int, dict] | None:
     members = OrganisationMember.objects.filter(organisation_id=payload["organisation_id"])
     if payload.get("member_id") is not None:
@@ -100,6 +126,10 @@ BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     EventType.PARTICIPANT_DEACTIVATED: _participant,
     EventType.PARTICIPANT_REACTIVATED: _participant,
     EventType.PARTICIPANT_ERASED: _participant,
+    EventType.PRACTICE_BADGE_AWARDED: _practice_badge,
+    EventType.PRACTICE_BADGE_RENEWED: _practice_badge,
+    EventType.PRACTICE_BADGE_EXPIRED: _practice_badge,
+    EventType.PRACTICE_BADGE_REVOKED: _practice_badge,
 }
 
 

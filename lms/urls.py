@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, plans, practice, privacy, sso, trainer
+from .views import (
+    account,
+    badges,
+    certificates,
+    challenges,
+    learning,
+    participant,
+    plans,
+    practice,
+    privacy,
+    sso,
+    trainer,
+)
 
 app_name = "microlearn_lms"
 
@@ -28,6 +40,7 @@ urlpatterns = [
     path("trainer/cohorts/<int:cohort_id>/progress.csv", trainer.export_progress, name="trainer-export-progress"),
     path("trainer/cohorts/<int:cohort_id>/entries.csv", trainer.export_entries, name="trainer-export-entries"),
     path("learn/challenges/<int:course_id>/", challenges.challenge_page, name="challenges"),
+    path("badges/<uuid:key>/", badges.badge_achievement, name="badge_achievement"),
     path("learn/challenges/<int:course_id>/wins/", challenges.wins_page, name="challenge_wins"),
     path("learn/challenges/entries/<uuid:entry>/edit/", challenges.entry_edit, name="challenge_entry_edit"),
     path("learn/challenges/entries/<uuid:entry>/delete/", challenges.entry_delete, name="challenge_entry_delete"),

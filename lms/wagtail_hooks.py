@@ -15,6 +15,7 @@ from .dashboard import REGISTER_HOOK, LearnSection
 from .models import Certificate
 from .views import learning
 from .views.account import profile_section
+from .views.badges import badges_section
 from .views.certificates import certificates_section
 from .views.challenges import dashboard_section
 from .views.my_cohort import cohort_section
@@ -41,6 +42,7 @@ def add_learning_to_module_page(page, request, context):
 for name, render in (
     ("courses", courses_section),
     ("certificates", certificates_section),
+    ("badges", badges_section),
     ("cohort", cohort_section),
     ("challenges", dashboard_section),
     ("boosters", boosters_section),

@@ -8,6 +8,8 @@
 * An entry belongs to the week of its ``occurred_on`` date.
 * The target of week ``n`` is the target of the challenge opening in week ``n``, or, after the
   last challenge's week, that of the last challenge opened (practice keeps going).
+* A week **met its target** when its count is at least its target (a week without a target, before
+  the first challenge opened, never does). The current week counts once it has met its target.
 * The streak is the number of consecutive weeks, counting back from the current week, whose
   count met the target. The current week counts when it has already met its target and is
   otherwise skipped: an unfinished week never breaks a streak, only a finished week that
@@ -66,6 +68,22 @@ def target_for_week(week: int, targets_by_week: Mapping[int, int]) -> int | None
 def resolve_targets(last_week: int, targets_by_week: Mapping[int, int]) -> dict[int, int | None]:
     """{week: target_for_week(week)} for weeks 1..``last_week``: resolve once, reuse per row."""
     return {week: target_for_week(week, targets_by_week) for week in range(1, last_week + 1)}
+
+
+def target_met(count: int, target: int | None) -> bool:
+    """Did a week with ``count`` entries meet ``target``? (None: no challenge open yet, so no.)"""
+    return target is not None and count >= target
+
+
+def weeks_met(
+    *, first_week: int, last_week: int, counts_by_week: Mapping[int, int], targets_by_week: Mapping[int, int]
+) -> list[int]:
+    """The weeks ``first_week``..``last_week`` (clipped to >= 1) that met their target, in order."""
+    return [
+        week
+        for week in range(max(first_week, 1), last_week + 1)
+        if target_met(counts_by_week.get(week, 0), target_for_week(week, targets_by_week))
+    ]
 
 
 def streak(

@@ -57,10 +57,20 @@ class ParticipantEventData(serializers.Serializer):
     id = serializers.UUIDField(help_text="The participant.")
 
 
+class PracticeBadgeEventData(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The practice badge award.")
+    enrolment = serializers.UUIDField()
+    participant = serializers.UUIDField(allow_null=True)
+    course = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["active", "expired", "revoked"], help_text="After the event.")
+    expires_at = serializers.DateTimeField(help_text="When the badge expires (after a renewal: the new date).")
+
+
 DATA_OF = {
     "enrolment": EnrolmentEventData,
     "certificate": CertificateEventData,
     "participant": ParticipantEventData,
+    "practice_badge": PracticeBadgeEventData,
 }
 
 
@@ -70,7 +80,8 @@ _NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
 
 @extend_schema_field(
     {
-        "description": "Ids only, by the type's subject: enrolment.*, certificate.* or participant.*.",
+        "description": "Ids only, by the type's subject: enrolment.*, certificate.*, participant.* or "
+        "practice_badge.*.",
         "oneOf": [
             {
                 "title": "Enrolment event data",
@@ -95,6 +106,19 @@ _NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
                     "course": _UUID,
                 },
                 "required": ["id", "serial", "enrolment", "participant", "course"],
+            },
+            {
+                "title": "Practice badge event data",
+                "type": "object",
+                "properties": {
+                    "id": _UUID,
+                    "enrolment": _UUID,
+                    "participant": _NULLABLE_UUID,
+                    "course": _UUID,
+                    "status": {"enum": ["active", "expired", "revoked"]},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                },
+                "required": ["id", "enrolment", "participant", "course", "status", "expires_at"],
             },
             {
                 "title": "Participant event data",

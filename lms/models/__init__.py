@@ -1,3 +1,4 @@
+from .badges import BadgeStatus, PracticeBadgeAward
 from .certificate import Certificate, CertificateSerialCounter, CertificateSettings, CertificateStatus
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
@@ -13,6 +14,7 @@ from .worker import ClaimedTaskResult, WorkerHeartbeat
 
 __all__ = [
     "AttemptStatus",
+    "BadgeStatus",
     "BoosterCard",
     "BoosterDigest",
     "Certificate",
@@ -42,6 +44,7 @@ __all__ = [
     "ParticipantPreferences",
     "Plan",
     "PlanOccurrence",
+    "PracticeBadgeAward",
     "QuizAttempt",
     "ReminderAnswer",
     "ReminderStatus",

@@ -33,6 +33,10 @@ class EventType(models.TextChoices):
     PARTICIPANT_DEACTIVATED = "participant.deactivated", "Participant deactivated"
     PARTICIPANT_REACTIVATED = "participant.reactivated", "Participant reactivated"
     PARTICIPANT_ERASED = "participant.erased", "Participant erased"
+    PRACTICE_BADGE_AWARDED = "practice_badge.awarded", "Practice badge awarded"
+    PRACTICE_BADGE_RENEWED = "practice_badge.renewed", "Practice badge renewed"
+    PRACTICE_BADGE_EXPIRED = "practice_badge.expired", "Practice badge expired"
+    PRACTICE_BADGE_REVOKED = "practice_badge.revoked", "Practice badge revoked"
 
 
 class Event(models.Model):

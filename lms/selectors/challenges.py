@@ -27,6 +27,8 @@ from .learning import enrolments_for_user
 # A planned follow-up is "due" from the day before its due date, and "overdue" after it.
 DUE_SOON_DAYS = 1
 WIN = ~Q(outcome=Outcome.NONE_YET)
+# A follow-up is done when it is marked done (the funnel's "followed up", the practice badge's rule).
+FOLLOW_UP_DONE = Q(follow_up=FollowUp.DONE)
 
 
 def enrolment_programme_start(enrolment: Enrolment) -> dt.date:
@@ -124,7 +126,16 @@ class ChallengeProgramme:
 
     @property
     def target_met(self) -> bool:
-        return self.target is not None and self.this_week_count >= self.target
+        return weeks.target_met(self.this_week_count, self.target)
+
+    def weeks_met(self, *, first_week: int = 1) -> list[int]:
+        """Weeks from ``first_week`` to the current one that met their target (``lms.weeks``)."""
+        return weeks.weeks_met(
+            first_week=first_week,
+            last_week=self.current_week,
+            counts_by_week=self.counts_by_week,
+            targets_by_week=self.targets_by_week,
+        )
 
     @property
     def this_week_bounds(self) -> tuple[dt.date, dt.date] | None:
@@ -304,7 +315,7 @@ def challenge_wins(*, programme: ChallengeProgramme, opener_limit: int = 10, cha
     if programme.has_networking:
         networking = ChallengeLog.objects.filter(enrolment=enrolment, challenge__kind=ChallengeKind.NETWORKING)
         wins.funnel = networking.aggregate(
-            logged=Count("pk"), followed_up=Count("pk", filter=Q(follow_up=FollowUp.DONE)), wins=Count("pk", filter=WIN)
+            logged=Count("pk"), followed_up=Count("pk", filter=FOLLOW_UP_DONE), wins=Count("pk", filter=WIN)
         )
         by_setting = list(networking.values("setting").annotate(**totals).order_by())
         wins.by_setting = [{"total": 0, "wins": 0, **row} for row in _labelled(by_setting, "setting", Setting.choices)]

@@ -29,6 +29,7 @@ from ..models import (
     NudgeLog,
     OrganisationMember,
     ParticipantPreferences,
+    PracticeBadgeAward,
     QuizAttempt,
 )
 
@@ -130,6 +131,19 @@ def person_data_kinds(*, user) -> list[DataKind]:
         "revoked_at",
         "revoked_reason",
     )
+    badges = (
+        "uuid",
+        "enrolment__uuid",
+        "course__title",
+        "status",
+        "awarded_at",
+        "expires_at",
+        "renewed_at",
+        "renewals",
+        "expired_at",
+        "revoked_at",
+        "evidence",
+    )
     nudges = ("sent_at", "cohort__name", "recipient", "subject", "body", "note", "emailed_at")
     preferences = (
         "timezone",
@@ -165,6 +179,11 @@ def person_data_kinds(*, user) -> list[DataKind]:
             "certificates",
             certificates,
             _values(Certificate.objects.filter(enrolment__user=user).order_by("pk"), certificates),
+        ),
+        DataKind(
+            "practice_badges",
+            badges,
+            _values(PracticeBadgeAward.objects.filter(enrolment__user=user).order_by("pk"), badges),
         ),
         DataKind("nudges", nudges, _values(NudgeLog.objects.filter(enrolment__user=user).order_by("pk"), nudges)),
         DataKind("preferences", preferences, _values(ParticipantPreferences.objects.filter(user=user), preferences)),

@@ -14,7 +14,9 @@ The rules live in ``_clean`` and apply to every caller (pages, admin, API):
 
 Breaking a rule raises ``django.core.exceptions.ValidationError`` with a message per field and
 saves nothing. Only an entry's author can change it: anyone else gets ``Http404``. Every outcome
-change sets ``outcome_changed_at`` and adds a ``ChallengeLogOutcomeChange`` row.
+change sets ``outcome_changed_at`` and adds a ``ChallengeLogOutcomeChange`` row. Creating or
+editing an entry, or marking its follow-up done, evaluates the practice badge in the same
+transaction (``lms/services/badges.py``); deleting one does not take a badge back.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ..models import (
     Setting,
 )
 from ..selectors.challenges import enrolment_programme_start
+from .badges import evaluate_practice_badge
 from .plans import plan_kept
 
 TEXT_LIMITS = {"who": 200, "opener": 300, "learned": 1000, "notes": 2000}
@@ -201,6 +204,7 @@ def challenge_log_create(
             _record_outcome(log, previous="", now=now)
             log.save(update_fields=["outcome_changed_at"])
         _touch(enrolment, now)
+        evaluate_practice_badge(enrolment_id=enrolment.pk)
     return log
 
 
@@ -226,6 +230,7 @@ def challenge_log_update(*, log: ChallengeLog, user, data: dict, today: dt.date 
             _record_outcome(log, previous=previous, now=now)
         log.save()
         _touch(log.enrolment, now)
+        evaluate_practice_badge(enrolment_id=log.enrolment_id)
     return log
 
 
@@ -260,6 +265,7 @@ def challenge_log_follow_up_done(*, log: ChallengeLog, user, today: dt.date | No
         )
         if updated:
             _touch(log.enrolment, timezone.now())
+            evaluate_practice_badge(enrolment_id=log.enrolment_id)
     log.refresh_from_db(fields=["follow_up", "follow_up_done_on", "updated_at"])
     return log
 

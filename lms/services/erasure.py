@@ -20,7 +20,9 @@ Reach (each step below; the table is in docs/privacy.md):
 - webhook deliveries of the organisation's endpoints: strings mentioning the person replaced;
 - Wagtail audit log entries and Django admin log entries: labels and data scrubbed;
 - task results (arguments, return values, tracebacks) mentioning the person scrubbed;
-- the account's practice preferences: calendar token revoked.
+- the account's practice preferences: calendar token revoked;
+- practice badge awards: active ones revoked through the credential seam, then all deleted
+  (their evidence is counts only, but the award itself says what the person did).
 
 Extension point: a module that stores free text about a person registers an eraser under the
 Wagtail hook ``microlearn_erase_person_data`` (``ERASE_HOOK``). It is called, inside the same
@@ -60,6 +62,7 @@ from ..models import (
     Plan,
     QuizAttempt,
 )
+from .badges import practice_badges_erase
 
 ERASE_HOOK = "microlearn_erase_person_data"
 ERASED = "[erased]"
@@ -241,6 +244,10 @@ def _preferences(erasure: PersonErasure) -> None:
         ParticipantPreferences.objects.filter(user_id=erasure.user_id).update(calendar_token=None)
 
 
+def _practice_badges(erasure: PersonErasure) -> None:
+    practice_badges_erase(enrolment_ids=erasure.enrolment_ids)
+
+
 def _user_model():
     from django.contrib.auth import get_user_model
 
@@ -259,6 +266,7 @@ STEPS = (
     _audit_logs,
     _task_results,
     _preferences,
+    _practice_badges,
 )
 
 

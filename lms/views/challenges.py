@@ -19,6 +19,7 @@ from .. import challenge_charts, services, weeks
 from ..challenge_forms import OutcomeForm, apply_service_errors, log_form
 from ..models import Outcome, Setting
 from ..plan_forms import PlanForm, plan_choice_field
+from ..selectors import badges as badge_selectors
 from ..selectors import challenges as selectors
 from ..selectors import plans as plan_selectors
 from ..selectors.practice import checkin_wins
@@ -139,6 +140,7 @@ def challenge_page(request, course_id: int):
         ),
         "outcome_choices": Outcome.choices,
         "today": programme.today,
+        "badge": badge_selectors.badge_card(programme=programme) if enrolment.course.badge_enabled else None,
     }
     has_errors = (form is not None and form.errors) or (plan_form is not None and plan_form.errors)
     return render(request, "microlearn_lms/challenges/challenge_page.html", context, status=400 if has_errors else 200)

@@ -23,6 +23,7 @@ from .. import exports, selectors
 from ..charts import bar_chart
 from ..models import Enrolment
 from ..roles import is_trainer
+from ..selectors.badges import cohort_badge_count
 from ..selectors.cohorts import (
     SORTS,
     cohort_list_stats,
@@ -114,6 +115,8 @@ def cohort_detail(request, cohort_id: int):
         {
             "cohort": cohort,
             "report": report,
+            # One query, and only for a course with the practice badge on (docs/badges.md).
+            "badges_held": cohort_badge_count(cohort=cohort) if cohort.course.badge_enabled else None,
             "page": page,
             "rows_html": rows_html,
             "at_risk": at_risk,

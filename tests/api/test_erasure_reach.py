@@ -29,6 +29,7 @@ from lms.models import (
     NudgeLog,
     OrganisationMember,
     ParticipantPreferences,
+    PracticeBadgeAward,
     QuizAttempt,
 )
 from lms.models.plans import Plan, PlanOccurrence
@@ -66,6 +67,7 @@ COVERED = {
     "microlearn_lms.participantpreferences": "calendar token",
     "microlearn_lms.ssoidentity": "the provider's subject (deleted)",
     "microlearn_lms.plan": "cue and action (the participant's own words)",
+    "microlearn_lms.practicebadgeaward": "evidence (counts only; the awards are deleted)",
     "microlearn_lms.cohortimport": "rows, errors",
     "microlearn_lms.moduleprogress": "no text: dates and scores only",
     "microlearn_lms.challengelogoutcomechange": "no text: outcome choices only",
@@ -145,6 +147,13 @@ def person_world(organisation, course):
         who="Zebulon's manager",
         notes="Zebulon Quillfeather met them",
         learned="zebulon.quillfeather@acme.example gave a card",
+    )
+    PracticeBadgeAward.objects.create(
+        enrolment=enrolment,
+        course=course,
+        awarded_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(days=180),
+        evidence={"weeks_met": 6, "follow_ups_done": 5},
     )
     NudgeLog.objects.create(
         cohort=cohort,
@@ -284,6 +293,7 @@ def test_api_erasure_leaves_nothing(person, django_capture_on_commit_callbacks):
     assert replay.status_code == 410
     assert OrganisationMember.objects.filter(erased_at__isnull=True, email=PERSON["email"]).count() == 0
     assert ChallengeLog.objects.count() == 1 and QuizAttempt.objects.get().answers == {}
+    assert not PracticeBadgeAward.objects.exists()
 
 
 def test_self_service_erasure_with_two_organisations_leaves_nothing(
