@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, plans, practice, privacy, sso, trainer
+from .views import (
+    account,
+    certificates,
+    challenges,
+    credentials,
+    learning,
+    participant,
+    plans,
+    practice,
+    privacy,
+    sso,
+    trainer,
+)
 
 app_name = "microlearn_lms"
 
@@ -18,6 +30,10 @@ urlpatterns = [
     path("learn/modules/<int:module_id>/quiz/", learning.quiz_start, name="quiz_start"),
     path("learn/attempts/<uuid:uuid>/", learning.attempt_detail, name="attempt"),
     path("learn/attempts/<uuid:uuid>/result/", learning.attempt_result, name="attempt_result"),
+    path(".well-known/did.json", credentials.did_document, name="credential_did_document"),
+    path("credentials/status/revocation", credentials.status_list, name="credential_status_list"),
+    path("credentials/verify/", credentials.verify_credential, name="credential_verify"),
+    path("certificates/<uuid:uuid>/credential.json", credentials.certificate_credential, name="certificate_credential"),
     path("certificates/verify/", certificates.verify_lookup, name="certificate_verify_lookup"),
     path("certificates/verify/<str:code>/", certificates.verify, name="certificate_verify"),
     path("certificates/<uuid:uuid>/download/", certificates.download, name="certificate_download"),

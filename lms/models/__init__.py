@@ -1,6 +1,7 @@
 from .certificate import Certificate, CertificateSerialCounter, CertificateSettings, CertificateStatus
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
+from .credentials import IssuedCredential, SigningKey
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .events import Event, EventType
 from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
@@ -33,6 +34,7 @@ __all__ = [
     "EventType",
     "FollowUp",
     "ImportStatus",
+    "IssuedCredential",
     "ModuleProgress",
     "NudgeLog",
     "Organisation",
@@ -46,6 +48,7 @@ __all__ = [
     "ReminderAnswer",
     "ReminderStatus",
     "Setting",
+    "SigningKey",
     "SsoIdentity",
     "WorkerHeartbeat",
 ]

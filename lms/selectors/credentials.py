@@ -1,0 +1,34 @@
+"""Credential reads, scoped to the requester."""
+
+from django.db.models import QuerySet
+
+from ..models import IssuedCredential
+
+CERTIFICATE = "certificate"
+
+
+def certificate_credential_for_holder(*, user, certificate) -> QuerySet[IssuedCredential]:
+    """The current credential of one of ``user``'s own certificates (none for anyone else)."""
+    if not user.is_authenticated:
+        return IssuedCredential.objects.none()
+    return IssuedCredential.objects.filter(
+        kind=CERTIFICATE, object_id=str(certificate), holder=user, revoked_at__isnull=True
+    )
+
+
+def credentials_for_certificates(certificates) -> dict[str, IssuedCredential]:
+    """The latest credential of each certificate, by certificate uuid (one query)."""
+    ids = [str(c.uuid) for c in certificates]
+    found: dict[str, IssuedCredential] = {}
+    for credential in IssuedCredential.objects.filter(kind=CERTIFICATE, object_id__in=ids).order_by("issued_at", "pk"):
+        found[credential.object_id] = credential
+    return found
+
+
+def certificate_credential(*, certificate) -> IssuedCredential | None:
+    """The latest credential of a certificate the caller may already see (scope it first)."""
+    return (
+        IssuedCredential.objects.filter(kind=CERTIFICATE, object_id=str(certificate.uuid))
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
