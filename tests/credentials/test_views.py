@@ -141,3 +141,23 @@ def test_verify_credential_command(tmp_path, client, credential, certificate):
     token.write_text("garbage")
     with pytest.raises(CommandError, match=r"NOT VALID \(malformed\)"):
         call_command("verify_credential", str(token), did_document=str(did_file), status_list=str(status_file))
+
+
+def test_learn_certificates_section_runs_a_constant_number_of_queries(
+    rf, certificate, mini_course_two, django_assert_num_queries
+):
+    """Certificates, then their credentials: one query each, whatever their number."""
+    from lms.views.certificates import certificates_section
+    from tests.factories_certificates import issued_certificate
+
+    user = certificate.enrolment.user
+    request = rf.get("/learn/")
+    request.user = user
+    certificates_section(request)  # warm: the site and its certificate settings are cached on the request
+    with django_assert_num_queries(2):
+        section = certificates_section(request)
+    assert [bool(row["credential"]) for row in section["rows"]] == [True]
+    issued_certificate(mini_course_two, user=user)
+    with django_assert_num_queries(2):
+        section = certificates_section(request)
+    assert [bool(row["credential"]) for row in section["rows"]] == [True, True]
