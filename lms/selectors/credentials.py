@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from ..models import IssuedCredential
+from ..models import Certificate, CertificateStatus, IssuedCredential
 
 CERTIFICATE = "certificate"
 
@@ -32,3 +32,11 @@ def certificate_credential(*, certificate) -> IssuedCredential | None:
         .order_by("-issued_at", "-pk")
         .first()
     )
+
+
+def certificate_ids_missing_credentials() -> list[int]:
+    """Issued certificates (holder not erased) without a credential: those issued before credentials
+    existed, for ``issue_certificates`` to backfill. Reads the credential ids once, then streams."""
+    have = set(IssuedCredential.objects.filter(kind=CERTIFICATE).values_list("object_id", flat=True))
+    issued = Certificate.objects.filter(status=CertificateStatus.ISSUED, holder_erased_at__isnull=True)
+    return [pk for pk, uuid in issued.order_by("pk").values_list("pk", "uuid").iterator() if str(uuid) not in have]

@@ -161,3 +161,21 @@ def test_learn_certificates_section_runs_a_constant_number_of_queries(
     with django_assert_num_queries(2):
         section = certificates_section(request)
     assert [bool(row["credential"]) for row in section["rows"]] == [True, True]
+
+
+def test_issue_certificates_backfills_missing_credentials(certificate, credential):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from lms.models import IssuedCredential
+
+    IssuedCredential.objects.all().delete()  # as if issued before credentials existed
+    out = StringIO()
+    call_command("issue_certificates", stdout=out)
+    assert "Signed 1 missing Open Badges credential(s)." in out.getvalue()
+    backfilled = IssuedCredential.objects.get(object_id=str(certificate.uuid))
+    assert backfilled.holder == certificate.enrolment.user
+    out = StringIO()
+    call_command("issue_certificates", stdout=out)
+    assert "missing Open Badges" not in out.getvalue()
