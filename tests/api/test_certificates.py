@@ -90,3 +90,12 @@ def test_the_certificate_credential(token_client, world, other_world):
 
     Certificate.objects.filter(pk=world.certificate.pk).update(holder_erased_at="2026-01-01T00:00:00Z")
     assert token_client.get(url).status_code == 410
+
+
+def test_the_credential_endpoint_is_in_the_schema():
+    from tests.api.test_schema import load_schema
+
+    operation = load_schema()["paths"]["/api/v1/certificates/{id}/credential/"]["get"]
+    assert {"200", "404", "410"} <= set(operation["responses"])
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/CertificateCredentialOut")
