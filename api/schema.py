@@ -93,7 +93,7 @@ class ApiAutoSchema(AutoSchema):
         has_id = "{id}" in self.path
         if has_id:
             codes.append(404)
-            if "/participants/{id}" in self.path:
+            if "/participants/{id}" in self.path or self.path.endswith("/certificates/{id}/credential/"):
                 codes.append(410)
         if self._is_list():
             codes.append(400)

@@ -52,3 +52,43 @@ class QuizAttemptForm(forms.Form):
     def bound_questions(self):
         """(question, bound field) pairs in served order, for the template."""
         return [(self[FIELD_PREFIX + q.id].field.question, self[FIELD_PREFIX + q.id]) for q in self.questions]
+
+
+class CredentialVerifyForm(forms.Form):
+    """A credential to verify: pasted (the VC-JWT or our .json) or uploaded as a file."""
+
+    MAX_BYTES = 256 * 1024
+
+    credential = forms.CharField(
+        label="Paste the credential",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="The contents of the .json file, or the credential's JWT (it starts with eyJ).",
+    )
+    file = forms.FileField(label="Or upload the credential file", required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return None
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError("The file is too large to be a credential (256 KB at most).")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("The file is not text: upload the .json or .jwt credential file.") from exc
+
+    def clean(self):
+        data = super().clean()
+        pasted = (data.get("credential") or "").strip()
+        uploaded = (data.get("file") or "").strip()
+        if "file" in self.errors:
+            return data
+        if not pasted and not uploaded:
+            raise ValidationError("Paste a credential or choose its file.")
+        if pasted and uploaded:
+            raise ValidationError("Give either a pasted credential or a file, not both.")
+        return data
+
+    def credential_text(self) -> str:
+        return (self.cleaned_data.get("file") or self.cleaned_data.get("credential") or "").strip()

@@ -370,6 +370,36 @@ class CertificateOut(FastOutSerializer):
         return certificate.rendered_at or certificate.created_at
 
 
+# The Open Badges credential of a certificate (``lms.models.IssuedCredential``), docs/credentials.md.
+class CertificateCredentialOut(serializers.Serializer):
+    id = serializers.CharField(source="urn", help_text="The credential's id, a urn:uuid.")
+    certificate = serializers.UUIDField(source="object_id")
+    status = serializers.SerializerMethodField(help_text="active, or revoked (its bit in the status list is set).")
+    issuer = serializers.SerializerMethodField(help_text="The issuer's did:web.")
+    status_list_index = serializers.IntegerField(source="status_index")
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    jwt = serializers.CharField(help_text="The OpenBadgeCredential as a VC-JWT (compact JWS, EdDSA): the proof.")
+    credential = serializers.SerializerMethodField(help_text="The decoded OpenBadgeCredential (the JWT's payload).")
+
+    def get_status(self, credential) -> str:
+        return "revoked" if credential.revoked_at else "active"
+
+    def _payload(self, credential) -> dict:
+        from lms.credentials import jws
+
+        return jws.parse(credential.jwt)[1]
+
+    def get_issuer(self, credential) -> str:
+        return self._payload(credential)["iss"]
+
+    def get_credential(self, credential) -> dict:
+        from lms.credentials import documents
+
+        return documents.credential_from_payload(self._payload(credential))
+
+
 # The problem body that ``problems.problem`` builds (schema only).
 class ProblemOut(serializers.Serializer):
     type = serializers.URLField()

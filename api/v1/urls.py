@@ -25,6 +25,7 @@ urlpatterns = [
     path("certificates/", views.CertificateList.as_view(), name="certificate-list"),
     path("certificates/<uuid:id>/", views.CertificateDetail.as_view(), name="certificate-detail"),
     path("certificates/<uuid:id>/pdf/", views.CertificatePdf.as_view(), name="certificate-pdf"),
+    path("certificates/<uuid:id>/credential/", views.CertificateCredential.as_view(), name="certificate-credential"),
     path("webhooks/", views.WebhookListCreate.as_view(), name="webhook-list"),
     path("webhooks/<uuid:id>/", views.WebhookDetail.as_view(), name="webhook-detail"),
     path("webhooks/<uuid:id>/deliveries/", views.WebhookDeliveries.as_view(), name="webhook-deliveries"),

@@ -31,6 +31,7 @@ from api.models import WebhookEndpoint
 from courses.models import CoursePage
 from lms.conf import conf
 from lms.models import Certificate, Cohort, Enrolment, OrganisationMember
+from lms.selectors import credentials as credential_selectors
 from lms.selectors import feeds
 from lms.selectors import organisation as selectors
 from lms.services import enrolment as enrolment_services
@@ -714,6 +715,23 @@ class CertificatePdf(CertificateMixin, ApiView):
             filename=certificate.filename,
             content_type="application/pdf",
         )
+
+
+class CertificateCredential(CertificateMixin, ApiView):
+    @extend_schema(
+        responses={200: s.CertificateCredentialOut},
+        description="The certificate's Open Badges 3.0 credential: the VC-JWT and its decoded payload "
+        "(docs/credentials.md). 404 if the certificate has none (not issued yet); 410 once the holder's "
+        "data was erased.",
+    )
+    def get(self, request, id):
+        certificate = self.lookup(uuid=id)
+        if certificate.holder_erased_at is not None:
+            raise problems.Gone("The holder's data was erased; the credential is no longer kept.")
+        credential = credential_selectors.certificate_credential(certificate=certificate)
+        if credential is None or not credential.jwt:
+            raise exceptions.NotFound("This certificate has no Open Badges credential (yet).")
+        return Response(s.CertificateCredentialOut(credential).data)
 
 
 @csrf_exempt  # it changes nothing, and a POST to a near-miss path must get this 404, not a CSRF page

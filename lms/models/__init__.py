@@ -2,6 +2,7 @@ from .badges import BadgeStatus, PracticeBadgeAward
 from .certificate import Certificate, CertificateSerialCounter, CertificateSettings, CertificateStatus
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
+from .credentials import IssuedCredential, SigningKey
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
 from .events import Event, EventType
 from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
@@ -35,6 +36,7 @@ __all__ = [
     "EventType",
     "FollowUp",
     "ImportStatus",
+    "IssuedCredential",
     "ModuleProgress",
     "NudgeLog",
     "Organisation",
@@ -49,6 +51,7 @@ __all__ = [
     "ReminderAnswer",
     "ReminderStatus",
     "Setting",
+    "SigningKey",
     "SsoIdentity",
     "WorkerHeartbeat",
 ]

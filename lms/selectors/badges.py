@@ -299,6 +299,15 @@ def cohort_badge_count(*, cohort, now: dt.datetime | None = None) -> int:
 # --- Open Badges 3.0 shapes (the credential seam, docs/badges.md) ----------------------------------
 
 
+BADGE_CREDENTIAL_KIND = "practice_badge"
+
+
+def badge_credential_object_id(award: PracticeBadgeAward, renewal: int | None = None) -> str:
+    """Each award period is its own credential: ``<award uuid>:<renewal number>``. A renewal issues a
+    new one valid to the new expiry; the earlier one stays valid to its own ``validUntil``."""
+    return f"{award.uuid}:{award.renewals if renewal is None else renewal}"
+
+
 def badge_achievement_url(course: CoursePage) -> str:
     """The stable URL of the course's badge achievement (absolute, from ``conf.base_url()``)."""
     return conf.base_url() + reverse("microlearn_lms:badge_achievement", args=[course.translation_key])

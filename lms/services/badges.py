@@ -17,20 +17,33 @@ The lock and the constraint ``ml_badge_one_active_per_enrolment`` keep concurren
 awarding twice. Status changes are conditional ``UPDATE``s on ``status=active``.
 
 **The credential seam**: ``_issue_badge_credential`` and ``_revoke_badge_credential`` are the only
-places an award reaches the outside (today an outbox event; an Open Badges 3.0 credential later).
+places an award reaches the outside: the outbox event, and the Open Badges 3.0 credential of each
+award period (``lms.credentials``; docs/credentials.md, docs/badges.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import events
-from ..models import BadgeStatus, Enrolment, EnrolmentStatus, PracticeBadgeAward
-from ..selectors.badges import RENEWAL_DAYS, BadgeRule, badge_progress_for
+from ..credentials import services as credentials
+from ..models import BadgeStatus, Enrolment, EnrolmentStatus, IssuedCredential, PracticeBadgeAward
+from ..selectors.badges import (
+    BADGE_CREDENTIAL_KIND,
+    RENEWAL_DAYS,
+    BadgeRule,
+    badge_achievement,
+    badge_credential_object_id,
+    badge_evidence,
+    badge_progress_for,
+)
+
+logger = logging.getLogger(__name__)
 
 TICK_BATCH = 200
 
@@ -55,16 +68,66 @@ def _payload(award: PracticeBadgeAward, now: dt.datetime) -> dict:
     }
 
 
+def _holder_name(user) -> str:
+    return ((user.get_full_name() or "").strip() or user.get_username())[:300]
+
+
+def _sign_badge_credential(award: PracticeBadgeAward) -> bool:
+    """Sign the current period's Open Badges credential. A signing failure never fails the
+    participant's save: it is logged, and ``badges_tick`` signs what is missing later."""
+    user = award.enrolment.user
+    try:
+        with transaction.atomic():  # a savepoint: the award stands even if signing fails
+            credentials.issue_credential(
+                kind=BADGE_CREDENTIAL_KIND,
+                object_id=badge_credential_object_id(award),
+                holder=user,
+                achievement=badge_achievement(award),
+                evidence=badge_evidence(award),
+                valid_from=award.renewed_at or award.awarded_at,
+                valid_until=award.expires_at,
+                subject_name=_holder_name(user),
+            )
+    except Exception:
+        logger.exception("Practice badge %s: signing its credential failed; badge_tick retries.", award.pk)
+        return False
+    return True
+
+
 def _issue_badge_credential(award: PracticeBadgeAward, *, renewed: bool = False) -> None:
-    """Issue (or re-issue, on renewal) the award's credential. For now: the outbox event."""
+    """Issue the award's Open Badges credential (a new one for each renewal) and record the event."""
     signal = events.practice_badge_renewed if renewed else events.practice_badge_awarded
     events.send_on_commit(signal, PracticeBadgeAward, **_payload(award, timezone.now()))
+    _sign_badge_credential(award)
 
 
 def _revoke_badge_credential(award: PracticeBadgeAward, *, reason: str = "expired") -> None:
-    """Withdraw the award's credential (expiry or erasure). For now: the outbox event."""
+    """An award ends: on expiry its credential lapses by its own ``validUntil`` (so a verifier says
+    "expired", not "revoked"); on erasure the credentials lose the holder's name, link and JWT and
+    keep their status bit, as certificates do (docs/privacy.md). Records the event either way."""
     signal = events.practice_badge_expired if reason == "expired" else events.practice_badge_revoked
     events.send_on_commit(signal, PracticeBadgeAward, **_payload(award, timezone.now()))
+    if reason == "erased":
+        credentials.erase_credentials(
+            kind=BADGE_CREDENTIAL_KIND,
+            object_ids=[badge_credential_object_id(award, n) for n in range(award.renewals + 1)],
+        )
+
+
+def badge_credentials_backfill(*, limit: int = TICK_BATCH) -> int:
+    """Sign the credentials that a failed signing left missing (active awards only). Bounded."""
+    active = list(
+        PracticeBadgeAward.objects.filter(status=BadgeStatus.ACTIVE)
+        .select_related("enrolment__user", "course")
+        .order_by("pk")[: limit * 5]
+    )
+    have = set(
+        IssuedCredential.objects.filter(
+            kind=BADGE_CREDENTIAL_KIND, object_id__in=[badge_credential_object_id(a) for a in active]
+        ).values_list("object_id", flat=True)
+    )
+    missing = [a for a in active if badge_credential_object_id(a) not in have][:limit]
+    return sum(_sign_badge_credential(award) for award in missing)
 
 
 # --- Evaluation -----------------------------------------------------------------------------------
@@ -170,6 +233,7 @@ def badges_tick(*, now: dt.datetime | None = None, batch_size: int | None = None
     report = {BadgeAction.RENEWED: 0, BadgeAction.EXPIRED: 0, BadgeAction.NONE: 0, BadgeAction.AWARDED: 0}
     for enrolment_id in due:
         report[evaluate_practice_badge(enrolment_id=enrolment_id, now=now).action] += 1
+    report["credentials_signed"] = badge_credentials_backfill()
     return report
 
 

@@ -15,6 +15,10 @@ Two tasks wrap them (Django tasks API; ids only, enqueued on commit):
 ``issue_certificate_task``   enrolment completed → PENDING record → rendered PDF (ISSUED).
 ``render_certificate_task``  render a PENDING certificate (retries, re-issues).
 
+Every certificate that becomes ISSUED is also an Open Badges 3.0 credential, signed in the same
+transaction (:func:`certificate_credential_issue`, docs/credentials.md); revoking or re-issuing
+the certificate revokes it.
+
 A rendering failure is recorded on the certificate (attempts, last_error) and retried with
 exponential backoff while the backend can defer tasks (``run_after``) and attempts remain;
 ``manage.py issue_certificates`` retries whatever is still PENDING after that.
@@ -24,6 +28,7 @@ import calendar
 import datetime
 import logging
 import secrets
+import uuid
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -33,7 +38,9 @@ from django_tasks import default_task_backend, task
 from wagtail.log_actions import log
 
 from .. import events
+from ..certificates.links import verification_url
 from ..conf import conf
+from ..credentials import services as credentials
 from ..models import Certificate, CertificateSerialCounter, CertificateStatus, Enrolment, EnrolmentStatus
 from ..worker.enqueue import enqueue_on_commit
 
@@ -176,8 +183,57 @@ def certificate_render(*, certificate_id: int) -> Certificate:
         locked.status, locked.rendered_at, locked.last_error = CertificateStatus.ISSUED, now, ""
         locked.attempts += 1
         locked.save(update_fields=["pdf", "status", "rendered_at", "last_error", "attempts", "updated_at"])
+        certificate_credential_issue(certificate=locked)
         _send_event(events.certificate_issued, locked, occurred_at=now)
     return locked
+
+
+CREDENTIAL_KIND = "certificate"
+
+
+def _end_of_day(day: datetime.date) -> datetime.datetime:
+    """The first moment after ``day`` in the site's time zone: a certificate is valid through its expiry date."""
+    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+
+
+def certificate_achievement(certificate: Certificate) -> dict:
+    """The OB 3.0 ``Achievement`` a certificate stands for: one per course (stable id)."""
+    course_id = certificate.enrolment.course_id
+    hours = f"{certificate.programme_hours:g}"
+    return {
+        "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{conf.base_url()}/microlearn/courses/{course_id}')}",
+        "type": ["Achievement"],
+        "achievementType": "CertificateOfCompletion",
+        "name": certificate.course_title,
+        "description": f"Completion of the {certificate.course_title} programme ({hours} hours).",
+        "criteria": {
+            "narrative": f"Complete every module of the {certificate.course_title} programme and pass its quizzes."
+        },
+    }
+
+
+def certificate_credential_issue(*, certificate: Certificate):
+    """The certificate's Open Badges credential, signed now if it has none. Idempotent."""
+    if certificate.status != CertificateStatus.ISSUED or certificate.holder_erased_at:
+        raise CertificateError("Only an issued certificate with a named holder gets a credential.")
+    evidence = [
+        {
+            "id": verification_url(certificate),
+            "type": ["Evidence"],
+            "name": f"Certificate {certificate.serial}",
+            "description": "The certificate's public verification page.",
+        }
+    ]
+    return credentials.issue_credential(
+        kind=CREDENTIAL_KIND,
+        object_id=str(certificate.uuid),
+        holder=certificate.enrolment.user,
+        achievement=certificate_achievement(certificate),
+        evidence=evidence,
+        valid_from=certificate.rendered_at or timezone.now(),
+        valid_until=_end_of_day(certificate.expires_on) if certificate.expires_on else None,
+        subject_name=certificate.holder_name,
+    )
 
 
 def _send_event(signal, certificate: Certificate, **extra) -> None:
@@ -211,6 +267,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, user=None) -> C
         now = timezone.now()
         locked.status, locked.revoked_at, locked.revoked_reason = CertificateStatus.REVOKED, now, reason
         locked.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
+        credentials.revoke_credential(CREDENTIAL_KIND, str(locked.uuid), reason)
         log(instance=locked, action=LOG_REVOKE, user=user, data={"reason": reason, "serial": locked.serial})
         _send_event(events.certificate_revoked, locked, reason=reason, occurred_at=now)
     return locked
@@ -229,6 +286,7 @@ def certificate_reissue(*, certificate: Certificate, user=None) -> Certificate:
         Certificate.objects.filter(pk=old.pk).update(status=CertificateStatus.SUPERSEDED, updated_at=timezone.now())
         new = _create_locked(enrolment)
         Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
+        credentials.revoke_credential(CREDENTIAL_KIND, str(old.uuid), f"Superseded by certificate {new.serial}.")
         old.refresh_from_db()
         log(instance=old, action=LOG_REISSUE, user=user, data={"serial": old.serial, "new_serial": new.serial})
         _schedule_render(new.pk)

@@ -14,6 +14,8 @@ Reach (each step below; the table is in docs/privacy.md):
 - nudges: recipient, subject, body and trainer's note blanked;
 - certificates: holder name replaced, PDF deleted from storage, ``holder_erased_at`` set (the
   verification page then says the holder's data was erased; downloads answer 404/410);
+- Open Badges credentials (the certificates', and every one the account holds on a whole-account
+  erasure): holder link, name and stored JWT dropped; the status bit is left as it was;
 - CSV imports of the organisation's cohorts: rows and errors mentioning the person removed;
 - idempotency records of the organisation's API keys whose stored body mentions the person:
   replaced by a 410 problem (a replay neither re-runs the request nor returns the data);
@@ -53,6 +55,7 @@ from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import ModelLogEntry
 
+from ..credentials.services import erase_credentials
 from ..models import (
     Certificate,
     ChallengeLog,
@@ -147,6 +150,13 @@ def _certificates(erasure: PersonErasure) -> None:
         last_error="",
         holder_erased_at=timezone.now(),
         updated_at=timezone.now(),
+    )
+
+    erased_uuids = Certificate.objects.filter(enrolment_id__in=erasure.enrolment_ids).values_list("uuid", flat=True)
+    erase_credentials(
+        kind="certificate",
+        object_ids=list(erased_uuids),
+        holder_id=erasure.user_id if erasure.whole_account else None,
     )
 
     def delete_files():

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET
 from .. import ratelimit
 from ..certificates.links import linkedin_url, verification_url
 from ..conf import conf
+from ..credentials import services as credential_services
 from ..models import CertificateSettings, CertificateStatus
 from ..selectors import certificates as selectors
+from ..selectors import credentials as credential_selectors
 from ..services.certificates import normalise_code
 
 SECTION_LIMIT = 50
@@ -22,15 +24,21 @@ def certificates_section(request):
     if not certificates:
         return None
     issuer = CertificateSettings.for_request(request).issuer_name
+    credentials = credential_selectors.credentials_for_certificates(certificates)
     rows = [
         {
             "certificate": c,
+            "credential": _downloadable(credentials.get(str(c.uuid))),
             "verify_url": verification_url(c),
             "linkedin_url": linkedin_url(c, issuer) if c.status == CertificateStatus.ISSUED else "",
         }
         for c in certificates
     ]
     return {"template": "microlearn_lms/dashboard/_certificates.html", "order": 20, "rows": rows}
+
+
+def _downloadable(credential):
+    return credential if credential is not None and credential.jwt and credential.revoked_at is None else None
 
 
 @login_required
@@ -97,8 +105,10 @@ def verify(request, code: str):
         state = "expired"
     else:
         state = "valid"
+    credential = credential_selectors.credentials_for_certificates([certificate]).get(str(certificate.uuid))
     context = {
         "certificate": certificate,
+        "credential_result": _credential_check(credential),
         "state": state,
         "issuer": CertificateSettings.for_request(request).issuer_name,
         "replacement_url": (
@@ -111,3 +121,10 @@ def verify(request, code: str):
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _credential_check(credential):
+    """The cryptographic check of the certificate's own credential, as an outside verifier would do it."""
+    if credential is None or not credential.jwt:
+        return None
+    return credential_services.verify_here(credential.jwt)

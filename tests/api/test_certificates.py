@@ -61,3 +61,41 @@ def test_certificate_webhooks(token_client, world, monkeypatch, django_capture_o
     assert sent[0]["data"]["serial"] == certificate.serial and sent[0]["data"]["id"] == str(certificate.uuid)
     assert "reason" not in sent[1]["data"]  # free text never goes into events
     assert WebhookDelivery.objects.filter(status="succeeded").count() == 2
+
+
+def test_the_certificate_credential(token_client, world, other_world):
+    """The Open Badges credential of a certificate: the VC-JWT and its payload; org-scoped."""
+    import jwt as pyjwt
+
+    from lms.credentials import services as credential_services
+    from lms.services.certificates import certificate_credential_issue
+
+    url = f"/api/v1/certificates/{world.certificate.uuid}/credential/"
+    assert token_client.get(url).status_code == 404  # issued before credentials existed: none yet
+    credential = certificate_credential_issue(certificate=world.certificate)
+    body = token_client.get(url).json()
+    assert body["id"] == credential.urn and body["certificate"] == str(world.certificate.uuid)
+    assert body["status"] == "active" and body["issuer"] == "did:web:testserver"
+    assert body["status_list_index"] == credential.status_index
+    assert body["jwt"] == credential.jwt
+    document = credential_services.did_document()
+    key = pyjwt.PyJWK.from_dict(document["verificationMethod"][0]["publicKeyJwk"], algorithm="EdDSA")
+    payload = pyjwt.decode(body["jwt"], key=key, algorithms=["EdDSA"], options={"verify_sub": False})
+    assert body["credential"] == {k: v for k, v in payload.items() if k not in {"iss", "jti", "sub", "nbf", "exp"}}
+    assert body["credential"]["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+
+    other = f"/api/v1/certificates/{other_world.certificate.uuid}/credential/"
+    certificate_credential_issue(certificate=other_world.certificate)
+    assert token_client.get(other).status_code == 404  # another organisation's certificate
+
+    Certificate.objects.filter(pk=world.certificate.pk).update(holder_erased_at="2026-01-01T00:00:00Z")
+    assert token_client.get(url).status_code == 410
+
+
+def test_the_credential_endpoint_is_in_the_schema():
+    from tests.api.test_schema import load_schema
+
+    operation = load_schema()["paths"]["/api/v1/certificates/{id}/credential/"]["get"]
+    assert {"200", "404", "410"} <= set(operation["responses"])
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/CertificateCredentialOut")

@@ -35,7 +35,7 @@ from lms.models import (
 from lms.models.plans import Plan, PlanOccurrence
 from lms.models.sso import SsoIdentity
 from lms.services.account_erasure import account_erase
-from lms.services.certificates import certificate_revoke
+from lms.services.certificates import certificate_credential_issue, certificate_revoke
 from tests.factories import UserFactory
 from tests.factories_api import api_key_for, cohort_for
 from tests.factories_challenges import ChallengeFactory, ChallengeLogFactory
@@ -64,6 +64,7 @@ COVERED = {
     "microlearn_lms.quizattempt": "answers",
     "microlearn_lms.nudgelog": "recipient, subject, body, note",
     "microlearn_lms.certificate": "holder name, PDF, revoke reason",
+    "microlearn_lms.issuedcredential": "the certificate's Open Badges credential: subject name, JWT, revoke reason",
     "microlearn_lms.participantpreferences": "calendar token",
     "microlearn_lms.ssoidentity": "the provider's subject (deleted)",
     "microlearn_lms.plan": "cue and action (the participant's own words)",
@@ -176,6 +177,7 @@ def person_world(organisation, course):
     certificate = issued_certificate(enrolment)
     Certificate.objects.filter(pk=certificate.pk).update(holder_name="Zebulon Quillfeather")
     certificate.refresh_from_db()
+    certificate_credential_issue(certificate=certificate)
     certificate_revoke(certificate=certificate, reason="Zebulon Quillfeather asked for a correction")
     endpoint = organisation.webhook_endpoints.create(url="https://hooks.example.com/x", events=["enrolment.created"])
     WebhookDelivery.objects.create(
@@ -268,6 +270,8 @@ def test_the_scan_finds_the_person_before_erasure(person):
         "microlearn_lms.NudgeLog.body",
         "microlearn_lms.CohortImport.rows",
         "microlearn_lms.Certificate.holder_name",
+        "microlearn_lms.IssuedCredential.subject_name",
+        "microlearn_lms.IssuedCredential.revoked_reason",
         "microlearn_api.IdempotencyRecord.body",
         "microlearn_api.WebhookDelivery.payload",
         "wagtailcore.ModelLogEntry.label",

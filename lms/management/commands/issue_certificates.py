@@ -2,12 +2,16 @@
 
 manage.py issue_certificates            # do the work here, printing progress
 manage.py issue_certificates --enqueue  # hand each one to the task worker instead
+
+Then it signs the Open Badges credential of every issued certificate that has none (those issued
+before credentials existed; docs/credentials.md).
 """
 
 from django.core.management.base import BaseCommand
 
-from lms.models import Enrolment
+from lms.models import Certificate, Enrolment
 from lms.selectors.certificates import enrolment_ids_missing_certificates, pending_certificate_ids
+from lms.selectors.credentials import certificate_ids_missing_credentials
 from lms.services import certificates as services
 from lms.services.certificates import issue_certificate_task, render_certificate_task
 
@@ -45,12 +49,20 @@ class Command(BaseCommand):
             ok = self._render(certificate_id)
             done, failed = done + ok, failed + (not ok)
             self._progress(index, total, f"certificate {certificate_id}: {'issued' if ok else 'FAILED'}")
+        self._backfill_credentials()
         if enqueue:
             self.stdout.write(self.style.SUCCESS(f"Enqueued {total} task(s)."))
         elif failed:
             self.stdout.write(self.style.WARNING(f"Issued {done}; {failed} failed and stay pending (re-run to retry)."))
         else:
             self.stdout.write(self.style.SUCCESS(f"Issued {done} certificate(s)."))
+
+    def _backfill_credentials(self) -> None:
+        missing = certificate_ids_missing_credentials()
+        for certificate in Certificate.objects.filter(pk__in=missing).select_related("enrolment__user"):
+            services.certificate_credential_issue(certificate=certificate)
+        if missing:
+            self.stdout.write(f"Signed {len(missing)} missing Open Badges credential(s).")
 
     def _render(self, certificate_id: int) -> bool:
         try:
