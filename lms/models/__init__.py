@@ -2,7 +2,7 @@ from .certificate import Certificate, CertificateSerialCounter, CertificateSetti
 from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcome, Setting
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
-from .events import Event, EventType
+from .events import Event, EventType, LearningEventType
 from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
 from .practice import BoosterCard, BoosterDigest, CheckIn, CheckInStatus
 from .preferences import ParticipantPreferences
@@ -10,6 +10,7 @@ from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
 from .sso import OrganisationSso, SsoIdentity
 from .worker import ClaimedTaskResult, WorkerHeartbeat
+from .xapi import LrsCursor, OrganisationLrs
 
 __all__ = [
     "AttemptStatus",
@@ -33,9 +34,12 @@ __all__ = [
     "EventType",
     "FollowUp",
     "ImportStatus",
+    "LearningEventType",
+    "LrsCursor",
     "ModuleProgress",
     "NudgeLog",
     "Organisation",
+    "OrganisationLrs",
     "OrganisationMember",
     "OrganisationSso",
     "Outcome",
