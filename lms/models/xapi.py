@@ -27,7 +27,7 @@ class OrganisationLrs(models.Model):
     endpoint = models.CharField(
         max_length=500,
         validators=[URLValidator(schemes=["https", "http"])],
-        help_text="The LRS's xAPI base URL, e.g. https://lrs.example.org/xAPI/ (statements are POSTed to …/statements).",
+        help_text="The LRS's xAPI base URL, e.g. https://lrs.example.org/xAPI/ (statements go to …/statements).",
     )
     username = models.CharField(max_length=200, help_text="Basic auth user name (the LRS's key).")
     password = models.CharField(max_length=500, help_text="Basic auth password (the LRS's secret).")
@@ -65,7 +65,6 @@ class LrsCursor(models.Model):
     leased_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Failed attempts in a row (5xx, no connection).")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     sent = models.PositiveBigIntegerField(default=0, help_text="Statements the store accepted (or already had).")

@@ -81,7 +81,7 @@ def targets() -> list[Target]:
     """Every store that gets statements: the site's (if configured) and each enabled organisation store."""
     found = [site_target()] if site_target() else []
     for lrs in OrganisationLrs.objects.filter(enabled=True).order_by("organisation_id"):
-        found.append(Target(lrs.cursor_key, lrs.endpoint, lrs.username, lrs.password, lrs.organisation_id))
+        found.append(_org_target(lrs))
     return found
 
 
@@ -89,9 +89,11 @@ def target_for(key: str) -> Target | None:
     if key == SITE_CURSOR:
         return site_target()
     lrs = OrganisationLrs.objects.filter(enabled=True, organisation_id=int(key.removeprefix("org:"))).first()
-    return (
-        None if lrs is None else Target(lrs.cursor_key, lrs.endpoint, lrs.username, lrs.password, lrs.organisation_id)
-    )
+    return None if lrs is None else _org_target(lrs)
+
+
+def _org_target(lrs: OrganisationLrs) -> Target:
+    return Target(lrs.cursor_key, lrs.endpoint, lrs.username, lrs.password, lrs.organisation_id)
 
 
 def pending_events(target: Target, cursor: LrsCursor, limit: int):

@@ -2,13 +2,11 @@
 
 One event gives at most one statement:
 
-| event                   | verb                                         | object (activity type)          |
-|-------------------------|----------------------------------------------|---------------------------------|
-| ``enrolment.created``   | ``http://adlnet.gov/expapi/verbs/registered`` | the course (``…/course``)       |
-| ``module.completed``    | ``http://adlnet.gov/expapi/verbs/experienced``| the module (``…/module``)       |
-| ``quiz.submitted``      | ``…/passed`` or ``…/failed``, with a score    | the module's quiz (``…/assessment``) |
-| ``enrolment.completed`` | ``http://adlnet.gov/expapi/verbs/completed``  | the course                      |
-| ``challenge.logged``    | ``http://adlnet.gov/expapi/verbs/completed``  | the challenge (``…/interaction``), counts and choice codes only |
+- ``enrolment.created`` → ADL ``registered`` the course (activity type ``…/course``);
+- ``module.completed`` → ADL ``experienced`` the module (``…/module``);
+- ``quiz.submitted`` → ADL ``passed`` or ``failed`` the module's quiz (``…/assessment``), with a score;
+- ``enrolment.completed`` → ADL ``completed`` the course;
+- ``challenge.logged`` → ADL ``completed`` the challenge (``…/interaction``): counts and choice codes only.
 
 The actor is an ``account`` (homePage = the site's base URL, name = the person's organisation
 membership uuid): pseudonymous, stable for the organisation, the id its HR API already uses, and

@@ -51,9 +51,10 @@ def ensure_venv() -> Path:
             partial = VENV / "auth.json.partial"
             partial.unlink(missing_ok=True)
             for user, password in USERS.items():
+                command = [str(VENV / "bin" / "ralph"), "auth", "-u", user, "-p", password, "-s", "all", "-t", user]
+                command += ["-A", f"{user}-lrs-client", HOME_PAGE, "-w"]
                 subprocess.run(
-                    [str(VENV / "bin" / "ralph"), "auth", "-u", user, "-p", password, "-s", "all", "-t", user]
-                    + ["-A", f"{user}-lrs-client", HOME_PAGE, "-w"],
+                    command,
                     check=True,
                     env={**os.environ, "RALPH_AUTH_FILE": str(partial), "RALPH_APP_DIR": str(VENV / "app")}
                     | {"RALPH_RUNSERVER_BACKEND": "fs"},
@@ -117,9 +118,10 @@ def start(data_dir: Path, *, timeout: float = 90) -> Ralph:
         "RALPH_SENTRY_DSN": "",
     }
     log = open(data_dir / "ralph.log", "wb")  # noqa: SIM115 (kept open while the server runs)
+    command = [str(venv / "bin" / "uvicorn"), "ralph_app:app", "--app-dir", str(HERE), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(
-        [str(venv / "bin" / "uvicorn"), "ralph_app:app", "--app-dir", str(HERE), "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning", "--no-access-log"],
+        command,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
