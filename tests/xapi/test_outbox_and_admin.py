@@ -130,3 +130,23 @@ def test_the_push_command_reports_each_store(settings, mini_programme):
     out = io.StringIO()
     call_command("xapi_push", stdout=out)
     assert out.getvalue() == f"org:{organisation.pk}: waiting, sent 0, rejected 0, withheld 0\n"
+
+
+def test_a_failed_push_queues_its_retry_for_after_the_wait(
+    settings, mini_programme, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    from lms.models import LrsCursor
+    from lms.xapi.tasks import xapi_push_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.MICROLEARN_XAPI = {"ENDPOINT": "http://127.0.0.1:9/xAPI/", "USERNAME": "u", "PASSWORD": "p"}
+    enrol(OrganisationFactory(), mini_programme)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert xapi_push_task.call(lrs_key="site")["state"] == "retry"
+    (queued,) = default_task_backend.results
+    cursor = LrsCursor.objects.get(key="site")
+    assert queued.task.func is xapi_push_task.func and queued.kwargs == {"lrs_key": "site"}
+    assert queued.task.run_after == cursor.next_attempt_at
+    assert 9 <= (cursor.next_attempt_at - cursor.last_error_at).total_seconds() <= 11
