@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # pytest-xdist processes: "auto" is one per CPU; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node migrate demo lint format bench worker clean help
+.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-ralph migrate demo lint format bench worker clean help
 
 help:
 	@echo "make run     install, migrate, load the demo programme and accounts, serve on http://$(HOST):$(PORT)"
@@ -39,6 +39,13 @@ sysdeps-browser:
 sysdeps-node:
 	@bash scripts/sysdeps.sh node
 
+# Ralph, the real LRS of the xAPI tests and bench/xapi.py, in a venv of its own: ralph-malph[cli,lrs]
+# 5.1.0 pins FastAPI, uvicorn, sentry-sdk and click exactly, which would downgrade ours (docs/xapi.md).
+RALPH_VENV ?= tests/xapi/.ralph-venv
+sysdeps-ralph:
+	@test -x $(RALPH_VENV)/bin/uvicorn || { $(PYTHON) -m venv --clear $(RALPH_VENV) && \
+		$(RALPH_VENV)/bin/python -m pip install --quiet "ralph-malph[cli,lrs]==5.1.0" "requests>=2.31"; }
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -53,7 +60,7 @@ run: install sysdeps-pdf demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin at /admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install sysdeps-pdf sysdeps-browser sysdeps-node
+test: install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-ralph
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
@@ -76,7 +83,7 @@ SCALE_BENCH_ARGS ?= --sizes 1000,10000 --skip-without-postgres
 LOAD_BENCH_ARGS ?= --participants 10000 --duration 10 --skip-without-postgres
 SCIM_BENCH_ARGS ?= --sync 2000 --people 20000
 
-bench: install sysdeps-pdf
+bench: install sysdeps-pdf sysdeps-ralph
 	@for f in bench/*.py; do case $$f in */_*) continue;; esac; \
 	  case $$f in */scale.py) args="$(SCALE_BENCH_ARGS)";; */load.py) args="$(LOAD_BENCH_ARGS)";; */scim.py) args="$(SCIM_BENCH_ARGS)";; *) args="";; esac; \
 	  echo "== $$f $$args"; $(PY) $$f $$args || exit 1; done

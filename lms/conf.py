@@ -51,6 +51,14 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TIMEOUT_SECONDS": 10,  # one deadline for a whole attempt: connect, send, read the response
     "WEBHOOK_SECRET_OVERLAP_SECONDS": 24 * 3600,  # after a rotation the old secret signs alongside this long
     "WEBHOOK_ALLOW_LOOPBACK": False,  # tests only: accept http:// and loopback targets
+    # --- xAPI statements to a Learning Record Store (docs/xapi.md) ---
+    # The site's LRS: {"ENDPOINT": "https://lrs.example.org/xAPI/", "USERNAME": ..., "PASSWORD": ...}.
+    # Empty: only organisations with their own LRS (admin: Cohorts → Organisation LRS) get statements.
+    "XAPI": {},
+    "XAPI_BATCH_SIZE": 100,  # statements per POST
+    "XAPI_TIMEOUT_SECONDS": 10,  # per request to the LRS
+    "XAPI_RETRY_SCHEDULE": (10, 60, 300, 1800, 3600),  # seconds before each retry (the last repeats)
+    "XAPI_LEASE_SECONDS": 300,  # one pusher per LRS; a crashed pusher's claim lapses after this
     # --- Single sign-on (docs/sso.md) ---
     "SSO_HTTP_TIMEOUT": 10,  # seconds for each call to an organisation's OpenID provider
     "SSO_DISCOVERY_CACHE_SECONDS": 3600,  # how long a provider's discovery document is reused

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.db.models import OuterRef, Subquery
 from django.dispatch import Signal
 
-from .models import Certificate, Enrolment, Event, EventType, OrganisationMember, PracticeBadgeAward
+from .models import Certificate, Enrolment, Event, EventType, LearningEventType, OrganisationMember, PracticeBadgeAward
 
 event_recorded = Signal()  # kwargs: event (an unsaved-to-feed Event row, inside the writing transaction)
 events_recorded = Signal()  # kwargs: events (a list of Event rows of one batch, inside the writing transaction)
@@ -117,6 +117,17 @@ def _participant(payload: dict) -> tuple[int, dict] | None:
     return None if member_uuid is None else (payload["organisation_id"], {"id": str(member_uuid)})
 
 
+def _learning(payload: dict) -> tuple[int, dict] | None:
+    """A learning record (``LearningEventType``): the enrolment's ids plus the payload's ``facts``
+    (ids, scores, counts, choice codes; never free text)."""
+    found = _enrolment(payload)
+    if found is None:
+        return None
+    organisation_id, enrolment = found
+    data = {"enrolment": enrolment["id"], "participant": enrolment["participant"], "course": enrolment["course"]}
+    return organisation_id, data | payload["facts"]
+
+
 BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     EventType.ENROLMENT_CREATED: _enrolment,
     EventType.ENROLMENT_COMPLETED: _enrolment,
@@ -130,6 +141,9 @@ BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     EventType.PRACTICE_BADGE_RENEWED: _practice_badge,
     EventType.PRACTICE_BADGE_EXPIRED: _practice_badge,
     EventType.PRACTICE_BADGE_REVOKED: _practice_badge,
+    LearningEventType.MODULE_COMPLETED: _learning,
+    LearningEventType.QUIZ_SUBMITTED: _learning,
+    LearningEventType.CHALLENGE_LOGGED: _learning,
 }
 
 
@@ -165,5 +179,12 @@ def record(event_type: str, payload: dict) -> Event | None:
     event = Event.objects.create(
         organisation_id=organisation_id, type=event_type, data=data, occurred_at=payload["occurred_at"]
     )
-    event_recorded.send(sender=Event, event=event)
+    if event_type in EventType.values:  # learning records are for xAPI only: no webhooks
+        event_recorded.send(sender=Event, event=event)
     return event
+
+
+def record_learning(event_type: str, *, enrolment_id: int, occurred_at, facts: dict) -> Event | None:
+    """Write a learning record (``LearningEventType``) in the caller's transaction: 2 queries.
+    The xAPI pushers (``lms.xapi.delivery``) read it from the outbox; the HR feed does not show it."""
+    return record(event_type, {"enrolment_id": enrolment_id, "occurred_at": occurred_at, "facts": facts})

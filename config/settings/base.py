@@ -252,6 +252,13 @@ MICROLEARN_API_MAX_BODY_BYTES = 1024 * 1024
 MICROLEARN_WEBHOOK_MAX_ATTEMPTS = 8  # retried over 27.6 h (MICROLEARN_WEBHOOK_RETRY_SCHEDULE), then failed
 MICROLEARN_WEBHOOK_TIMEOUT_SECONDS = 10
 MICROLEARN_WEBHOOK_ALLOW_LOOPBACK = False  # tests only: accept http:// and loopback targets
+# The site's Learning Record Store for xAPI statements (docs/xapi.md); unset: none (organisations
+# can still set their own in the admin). The password stays in the environment.
+MICROLEARN_XAPI = {
+    "ENDPOINT": os.environ.get("XAPI_ENDPOINT", ""),
+    "USERNAME": os.environ.get("XAPI_USERNAME", ""),
+    "PASSWORD": os.environ.get("XAPI_PASSWORD", ""),
+}
 
 # Structured logs: one JSON object per line with the request id (LOG_FORMAT=plain for humans).
 LOGGING = {

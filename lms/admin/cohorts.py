@@ -24,6 +24,7 @@ from ..models import Cohort, CohortImport, ImportStatus, Organisation
 from ..roles import trainer_candidates
 from ..services.csv_import import MAX_BYTES, MAX_ROWS, CsvImportError, csv_import_confirm, csv_import_preview
 from .sso import OrganisationSsoViewSet
+from .xapi import OrganisationLrsViewSet
 
 
 class OrganisationViewSet(ModelViewSet):
@@ -141,7 +142,12 @@ class CohortsGroup(ModelViewSetGroup):
     menu_label = "Cohorts"
     menu_icon = "group"
     menu_order = 300
-    items = (OrganisationViewSet("organisations"), OrganisationSsoViewSet("organisation-sso"), CohortViewSet("cohorts"))
+    items = (
+        OrganisationViewSet("organisations"),
+        OrganisationSsoViewSet("organisation-sso"),
+        OrganisationLrsViewSet("organisation-lrs"),
+        CohortViewSet("cohorts"),
+    )
 
 
 class UploadForm(forms.Form):

@@ -4,7 +4,7 @@ from .challenge import ChallengeLog, ChallengeLogOutcomeChange, FollowUp, Outcom
 from .cohort import Cohort, CohortImport, ImportStatus, NudgeLog, Organisation, OrganisationMember
 from .credentials import IssuedCredential, SigningKey
 from .enrolment import Enrolment, EnrolmentSource, EnrolmentStatus
-from .events import Event, EventType
+from .events import Event, EventType, LearningEventType
 from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
 from .practice import BoosterCard, BoosterDigest, CheckIn, CheckInStatus
 from .preferences import ParticipantPreferences
@@ -12,6 +12,7 @@ from .progress import ModuleProgress
 from .quiz import AttemptStatus, QuizAttempt
 from .sso import OrganisationSso, SsoIdentity
 from .worker import ClaimedTaskResult, WorkerHeartbeat
+from .xapi import LrsCursor, OrganisationLrs
 
 __all__ = [
     "AttemptStatus",
@@ -37,9 +38,12 @@ __all__ = [
     "FollowUp",
     "ImportStatus",
     "IssuedCredential",
+    "LearningEventType",
+    "LrsCursor",
     "ModuleProgress",
     "NudgeLog",
     "Organisation",
+    "OrganisationLrs",
     "OrganisationMember",
     "OrganisationSso",
     "Outcome",

@@ -39,6 +39,16 @@ class EventType(models.TextChoices):
     PRACTICE_BADGE_REVOKED = "practice_badge.revoked", "Practice badge revoked"
 
 
+class LearningEventType(models.TextChoices):
+    """Learning records: in the outbox for xAPI (``lms/xapi/``, docs/xapi.md), not in the HR
+    events feed or its webhooks (``EventType`` lists what those publish). Their data are ids,
+    scores, counts and choice codes: never free text."""
+
+    MODULE_COMPLETED = "module.completed", "Module completed"
+    QUIZ_SUBMITTED = "quiz.submitted", "Quiz attempt submitted"
+    CHALLENGE_LOGGED = "challenge.logged", "Challenge entry logged"
+
+
 class Event(models.Model):
     """A domain event of one organisation, as the events feed and webhooks publish it."""
 
@@ -47,7 +57,7 @@ class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey("microlearn_lms.Organisation", on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=40, choices=EventType.choices)
+    type = models.CharField(max_length=40, choices=EventType.choices + LearningEventType.choices)
     data = models.JSONField(default=dict, help_text="Ids only: never names, emails or free text.")
     occurred_at = models.DateTimeField()
     txid = models.BigIntegerField(db_default=CurrentTransactionId(), editable=False)
@@ -55,7 +65,11 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["txid", "id"]
-        indexes = [models.Index(fields=["organisation", "txid", "id"], name="ml_event_feed")]
+        indexes = [
+            models.Index(fields=["organisation", "txid", "id"], name="ml_event_feed"),
+            # The site LRS's cursor reads every organisation's events in commit order (lms/xapi/delivery.py).
+            models.Index(fields=["txid", "id"], name="ml_event_outbox_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.uuid}"

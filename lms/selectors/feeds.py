@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import BigIntegerField, Func, Q, QuerySet
 
-from ..models import Enrolment, Event
+from ..models import Enrolment, Event, EventType
 
 
 class CommitHorizon(Func):
@@ -45,8 +45,9 @@ ENROLMENT_KEYSET = ("feed_txid", "feed_seq")
 
 
 def events_for_organisation(*, organisation) -> QuerySet[Event]:
-    """The organisation's events that a feed may show, in no particular order (page by ``EVENT_KEYSET``)."""
-    return committed(Event.objects.filter(organisation=organisation), "txid")
+    """The organisation's events that a feed may show, in no particular order (page by ``EVENT_KEYSET``).
+    Learning records (``LearningEventType``, sent to xAPI stores) are not part of the HR feed."""
+    return committed(Event.objects.filter(organisation=organisation, type__in=EventType.values), "txid")
 
 
 def committed_enrolments(queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:

@@ -30,13 +30,14 @@ from django.utils import timezone
 
 from courses.models import Challenge, ChallengeKind
 
-from .. import weeks
+from .. import outbox, weeks
 from ..models import (
     ChallengeLog,
     ChallengeLogOutcomeChange,
     Enrolment,
     EnrolmentStatus,
     FollowUp,
+    LearningEventType,
     Outcome,
     Setting,
 )
@@ -188,6 +189,15 @@ def _touch(enrolment: Enrolment, now) -> None:
     Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
 
 
+def _log_facts(log: ChallengeLog) -> dict:
+    """What an entry's learning record carries: ids, counts and choice codes, never its text
+    (who, opener, learned, notes stay here)."""
+    facts = {"log": str(log.uuid), "challenge": str(log.challenge.uuid), "kind": log.challenge.kind}
+    if log.challenge.kind == ChallengeKind.PRACTICE:
+        return facts | {"minutes": log.minutes, "calm_before": log.calm_before, "calm_after": log.calm_after}
+    return facts | {"setting": log.setting, "outcome": log.outcome, "follow_up": log.follow_up}
+
+
 def challenge_log_create(
     *, enrolment: Enrolment, challenge: Challenge, data: dict, today: dt.date | None = None
 ) -> ChallengeLog:
@@ -204,6 +214,9 @@ def challenge_log_create(
             _record_outcome(log, previous="", now=now)
             log.save(update_fields=["outcome_changed_at"])
         _touch(enrolment, now)
+        outbox.record_learning(
+            LearningEventType.CHALLENGE_LOGGED, enrolment_id=enrolment.pk, occurred_at=now, facts=_log_facts(log)
+        )
         evaluate_practice_badge(enrolment_id=enrolment.pk)
     return log
 

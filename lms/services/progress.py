@@ -1,7 +1,8 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import Enrolment, EnrolmentStatus, ModuleProgress
+from .. import outbox
+from ..models import Enrolment, EnrolmentStatus, LearningEventType, ModuleProgress
 from .enrolment import enrolment_complete_if_done
 
 
@@ -70,6 +71,12 @@ def evaluate_module(*, progress: ModuleProgress, module) -> bool:
     enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=progress.enrolment_id)
     progress.completed_at = timezone.now()
     progress.save(update_fields=["completed_at"])
+    outbox.record_learning(
+        LearningEventType.MODULE_COMPLETED,
+        enrolment_id=enrolment.pk,
+        occurred_at=progress.completed_at,
+        facts={"module": str(module.translation_key)},
+    )
     if enrolment.status == EnrolmentStatus.ACTIVE:
         enrolment_complete_if_done(enrolment=enrolment)
     return True

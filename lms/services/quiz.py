@@ -5,8 +5,8 @@ import random
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import grading
-from ..models import AttemptStatus, Enrolment, EnrolmentStatus, ModuleProgress, QuizAttempt
+from .. import grading, outbox
+from ..models import AttemptStatus, Enrolment, EnrolmentStatus, LearningEventType, ModuleProgress, QuizAttempt
 from .progress import ProgressError, _check_module, evaluate_module, module_open
 
 
@@ -124,5 +124,17 @@ def quiz_attempt_submit(
             progress.quiz_passed_at = now
         progress.save(update_fields=["attempts_used", "best_score", "quiz_passed_at"])
         Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+        outbox.record_learning(
+            LearningEventType.QUIZ_SUBMITTED,
+            enrolment_id=enrolment.pk,
+            occurred_at=now,
+            facts={
+                "module": str(module.translation_key),
+                "attempt": locked.number,
+                "score": score,
+                "pass_mark": locked.pass_mark,
+                "passed": passed,
+            },
+        )
         evaluate_module(progress=progress, module=module)
     return locked, True
