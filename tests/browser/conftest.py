@@ -45,13 +45,20 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+def new_context(browser, base_url, *, width=1280, height=900, bypass_csp=True):
     # Playwright's wait_for_function evaluates strings in the page, which the site's strict CSP
     # forbids; journeys bypass CSP, and test_pages_satisfy_the_content_security_policy uses
     # the `strict_page` fixture, which enforces it.
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": width, "height": height}, bypass_csp=bypass_csp
+    )
     context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = new_context(browser, live_server.url)
     page = context.new_page()
     yield page
     context.close()
