@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # pytest-xdist processes: "auto" is one per CPU; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node migrate demo lint format bench worker clean help
+.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-java migrate demo lint format bench worker clean help
 
 help:
 	@echo "make run     install, migrate, load the demo programme and accounts, serve on http://$(HOST):$(PORT)"
@@ -39,6 +39,10 @@ sysdeps-browser:
 sysdeps-node:
 	@bash scripts/sysdeps.sh node
 
+# Java for the Nu HTML Checker (vnu.jar, from npm) that the page-quality tests run (docs/quality.md).
+sysdeps-java:
+	@bash scripts/sysdeps.sh java
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -53,8 +57,9 @@ run: install sysdeps-pdf demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin at /admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install sysdeps-pdf sysdeps-browser sysdeps-node
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+# --dist loadgroup: tests marked xdist_group stay on one worker (the page-quality crawl runs once).
+test: install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-java
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
