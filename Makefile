@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # pytest-xdist processes: "auto" is one per CPU; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-java migrate demo lint format bench worker clean help
+.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-java migrate demo screenshots lint format bench worker clean help
 
 help:
 	@echo "make run     install, migrate, load the demo programme and accounts, serve on http://$(HOST):$(PORT)"
@@ -60,6 +60,10 @@ run: install sysdeps-pdf demo
 # --dist loadgroup: tests marked xdist_group stay on one worker (the page-quality crawl runs once).
 test: install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-java
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# docs/screenshots/: the main screens at 1366 and 390 px, from a fresh demo database (scripts/screenshots.py).
+screenshots: install sysdeps-browser
+	$(PY) scripts/screenshots.py
 
 lint: install
 	$(PY) -m ruff check .

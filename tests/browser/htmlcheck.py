@@ -100,6 +100,8 @@ class HtmlChecker:
 
 
 def describe(errors: list[dict], limit: int = 10) -> str:
-    lines = [f"  line {e.get('lastLine', '?')}: {e.get('message')}  «{(e.get('extract') or '').strip()}»" for e in errors]
+    lines = [
+        f"  line {e.get('lastLine', '?')}: {e.get('message')}  «{(e.get('extract') or '').strip()}»" for e in errors
+    ]
     more = f"\n  … and {len(errors) - limit} more" if len(errors) > limit else ""
     return "\n".join(lines[:limit]) + more

@@ -142,7 +142,7 @@ EXCLUDED = {
     f"{LMS}:account_calendar": "POST only; redirects to the account page (checked)",
     "mfa_recovery_codes": "POST only: shows the codes once, after the form on mfa_manage",
     "microlearn_lms_cohort_import_template": "CSV",
-    "microlearn_lms_certificate_preview": "a PDF (the certificate design's preview; tests/lms/certificates/test_preview.py)",
+    "microlearn_lms_certificate_preview": "a PDF (design preview; tests/lms/certificates/test_preview.py)",
     "logout": "POST only; redirects to the login page (checked)",
     # Wagtail's generic admin views (IndexView, EditView, InspectView) render Wagtail's own templates;
     # their accessibility is Wagtail's (checked by its own axe-based accessibility checker).
