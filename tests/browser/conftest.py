@@ -51,9 +51,7 @@ def new_context(browser, base_url, *, width=1280, height=900, bypass_csp=True):
     # Playwright's wait_for_function evaluates strings in the page, which the site's strict CSP
     # forbids; journeys bypass CSP, and test_pages_satisfy_the_content_security_policy uses
     # the `strict_page` fixture, which enforces it.
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": width, "height": height}, bypass_csp=bypass_csp
-    )
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
     context.set_default_timeout(15_000)
     return context
 
@@ -116,6 +114,21 @@ def check_html(checker, documents) -> None:
 @pytest.fixture
 def page(browser, live_server, html_checker):
     context = new_context(browser, live_server.url)
+    page = context.new_page()
+    documents = record_html(page)
+    yield page
+    context.close()
+    check_html(html_checker(), documents)
+
+
+WIDTHS = {"desktop": (1366, 900), "mobile": (390, 844)}
+
+
+@pytest.fixture(params=list(WIDTHS))
+def sized_page(request, browser, live_server, html_checker):
+    """Like ``page``, once at 1366 px ("desktop") and once at 390 px ("mobile")."""
+    width, height = WIDTHS[request.param]
+    context = new_context(browser, live_server.url, width=width, height=height)
     page = context.new_page()
     documents = record_html(page)
     yield page

@@ -12,27 +12,11 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import new_context, record_html
 from tests.factories import UserFactory
 from tests.factories_challenges import ChallengeFactory
 from tests.factories_cohorts import cohort_for, entry, participant, trainer_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WIDTHS = {"desktop": (1366, 900), "mobile": (390, 844)}
-
-
-@pytest.fixture(params=list(WIDTHS))
-def sized_page(request, browser, live_server, html_checker):
-    from tests.browser.conftest import check_html
-
-    width, height = WIDTHS[request.param]
-    context = new_context(browser, live_server.url, width=width, height=height)
-    page = context.new_page()
-    documents = record_html(page)
-    yield page
-    context.close()
-    check_html(html_checker(), documents)
 
 
 def log_in(page, username):
