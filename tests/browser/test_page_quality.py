@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.browser.conftest import WIDTHS
 from tests.browser.htmlcheck import HtmlChecker, describe
 
 pytestmark = pytest.mark.xdist_group("page-quality")
 
-WIDTHS = {"desktop": (1366, 900), "mobile": (390, 844)}
 PASSWORDS = {"participant": "learn-micro-2026", "trainer": "coach-micro-2026", "admin": "admin-micro-2026"}
 
 
