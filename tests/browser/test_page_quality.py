@@ -229,9 +229,9 @@ def seed_database() -> dict:
     from lms import services
     from lms.demo import DEMO_CHALLENGE_COURSE
     from lms.links import make_action_token
-    from lms.models import ChallengeLog, CheckIn, Cohort, Enrolment
+    from lms.models import ChallengeLog, CheckIn, Cohort, Enrolment, ModuleProgress
     from lms.services.csv_import import csv_import_confirm, csv_import_preview
-    from lms.services.practice import CHECKIN_PURPOSE
+    from lms.services.practice import CHECKIN_PURPOSE, booster_cards_seed
     from lms.services.reminders import REMINDER_NO, REMINDER_YES, UNSUBSCRIBE
     from tests.factories_certificates import issued_certificate
     from tests.factories_plans import make_plan
@@ -246,6 +246,11 @@ def seed_database() -> dict:
     done = services.quiz_attempt_start(enrolment=enrolment, module=quiz_modules[0])
     services.quiz_attempt_submit(attempt=done, answers=right_answers(done, quiz_modules[0]))
     open_attempt = services.quiz_attempt_start(enrolment=enrolment, module=quiz_modules[1])
+    # Passed ten days ago: its booster questions are due, so /learn/ shows the boosters section.
+    ModuleProgress.objects.filter(enrolment=enrolment, module=quiz_modules[0]).update(
+        quiz_passed_at=timezone.now() - dt.timedelta(days=10)
+    )
+    booster_cards_seed()
     entry = ChallengeLog.objects.filter(enrolment=enrolment).order_by("-occurred_on").first()
     checkin = CheckIn.objects.create(log=entry, stage=30, claimed_at=timezone.now())
     plan = make_plan(enrolment, entry.challenge, timezone.localdate() + dt.timedelta(days=2), dt.time(9))
