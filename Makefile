@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # pytest-xdist processes: "auto" is one per CPU; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-ralph migrate demo lint format bench worker clean help
+.PHONY: run test install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-java sysdeps-ralph migrate demo screenshots lint format bench worker clean help
 
 help:
 	@echo "make run     install, migrate, load the demo programme and accounts, serve on http://$(HOST):$(PORT)"
@@ -46,6 +46,10 @@ sysdeps-ralph:
 	@test -x $(RALPH_VENV)/bin/uvicorn || { $(PYTHON) -m venv --clear $(RALPH_VENV) && \
 		$(RALPH_VENV)/bin/python -m pip install --quiet "ralph-malph[cli,lrs]==5.1.0" "requests>=2.31"; }
 
+# Java for the Nu HTML Checker (vnu.jar, from npm) that the page-quality tests run (docs/quality.md).
+sysdeps-java:
+	@bash scripts/sysdeps.sh java
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -60,8 +64,13 @@ run: install sysdeps-pdf demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin at /admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-ralph
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+# --dist loadgroup: tests marked xdist_group stay on one worker (the page-quality crawl runs once).
+test: install sysdeps-pdf sysdeps-browser sysdeps-node sysdeps-java sysdeps-ralph
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# docs/screenshots/: the main screens at 1366 and 390 px, from a fresh demo database (scripts/screenshots.py).
+screenshots: install sysdeps-browser
+	$(PY) scripts/screenshots.py
 
 lint: install
 	$(PY) -m ruff check .

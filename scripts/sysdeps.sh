@@ -3,9 +3,11 @@
 #   pdf:     Pango and HarfBuzz for WeasyPrint, the DejaVu fonts, and poppler-utils (pdftoppm:
 #            the certificate tests render PDF pages to images to decode the QR code).
 #   browser: Debian's Chromium for the Playwright browser tests (never a downloaded browser).
-#   node:    Node.js 20.19+ and npm for the SSO tests' OpenID provider (tests/sso/provider, npm ci at test time).
+#   node:    Node.js 20.19+ and npm for the SSO tests' OpenID provider (tests/sso/provider, npm ci at test time)
+#            and the Nu HTML Checker's npm package (tests/browser/vnu).
+#   java:    a Java runtime for the Nu HTML Checker (vnu.jar) of the page-quality tests (docs/quality.md).
 set -euo pipefail
-what=${1:?usage: sysdeps.sh pdf|browser|node}
+what=${1:?usage: sysdeps.sh pdf|browser|node|java}
 
 case "$what" in
   pdf)
@@ -31,6 +33,10 @@ case "$what" in
       command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 \
         && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
     }
+    ;;
+  java)
+    packages="default-jre-headless"
+    have() { command -v java >/dev/null 2>&1 && java -version >/dev/null 2>&1; }
     ;;
   *) echo "unknown group: $what" >&2; exit 2 ;;
 esac

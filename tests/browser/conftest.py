@@ -5,7 +5,9 @@ still missing, these tests fail with the command to run rather than skipping sil
 """
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -45,16 +47,93 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+def new_context(browser, base_url, *, width=1280, height=900, bypass_csp=True):
     # Playwright's wait_for_function evaluates strings in the page, which the site's strict CSP
     # forbids; journeys bypass CSP, and test_pages_satisfy_the_content_security_policy uses
     # the `strict_page` fixture, which enforces it.
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
     context.set_default_timeout(15_000)
+    return context
+
+
+# Wagtail's own admin screens and drf-spectacular's Swagger UI are other projects' HTML; the plugin's
+# admin pages (the cohort import) are checked.
+NOT_OURS = re.compile(r"^/(django-admin/|api/v1/docs/|admin/(?!cohort-import/))")
+
+
+@pytest.fixture(scope="session")
+def html_checker():
+    """The Nu HTML Checker, started the first time a test checks a page (tests/browser/htmlcheck.py)."""
+    from tests.browser.htmlcheck import HtmlChecker
+
+    holder = {}
+
+    def get():
+        if "checker" not in holder:
+            holder["checker"] = HtmlChecker()
+        return holder["checker"]
+
+    yield get
+    if "checker" in holder:
+        holder["checker"].stop()
+
+
+def record_html(page) -> list[tuple[str, str]]:
+    """Keep the HTML the server sends for each page the journey opens (our pages only)."""
+    documents = []
+
+    def on_response(response):
+        request = response.request
+        if request.resource_type != "document" or request.frame != page.main_frame or response.status >= 300:
+            return
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        if NOT_OURS.match(urlsplit(response.url).path):
+            return
+        try:
+            documents.append((response.url, response.text()))
+        except Exception:  # the page was closed or navigated away before its body was read
+            return
+
+    page.on("response", on_response)
+    return documents
+
+
+def check_html(checker, documents) -> None:
+    from tests.browser.htmlcheck import describe
+
+    failures = []
+    for url, html in documents:
+        errors = checker.check(html)
+        if errors:
+            failures.append(f"{url}:\n{describe(errors)}")
+    if failures:
+        pytest.fail("Nu HTML Checker errors on pages this journey visited:\n" + "\n".join(failures), pytrace=False)
+
+
+@pytest.fixture
+def page(browser, live_server, html_checker):
+    context = new_context(browser, live_server.url)
     page = context.new_page()
+    documents = record_html(page)
     yield page
     context.close()
+    check_html(html_checker(), documents)
+
+
+WIDTHS = {"desktop": (1366, 900), "mobile": (390, 844)}
+
+
+@pytest.fixture(params=list(WIDTHS))
+def sized_page(request, browser, live_server, html_checker):
+    """Like ``page``, once at 1366 px ("desktop") and once at 390 px ("mobile")."""
+    width, height = WIDTHS[request.param]
+    context = new_context(browser, live_server.url, width=width, height=height)
+    page = context.new_page()
+    documents = record_html(page)
+    yield page
+    context.close()
+    check_html(html_checker(), documents)
 
 
 @pytest.fixture

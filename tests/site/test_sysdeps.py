@@ -69,3 +69,14 @@ def test_the_browser_check_and_a_wrong_group():
     assert sysdeps("browser").returncode == 0  # Debian's Chromium at /usr/bin/chromium
     wrong = sysdeps("fonts")
     assert wrong.returncode == 2 and "unknown group: fonts" in wrong.stderr
+
+
+def test_the_java_check_passes_here_and_reports_a_missing_runtime(tmp_path):
+    assert sysdeps("java").returncode == 0  # the Nu HTML Checker's runtime (docs/quality.md)
+    bin_dir = fake_commands(tmp_path, libraries=[], uid=1000)
+    broken = bin_dir / "java"
+    broken.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    broken.chmod(0o755)
+    result = sysdeps("java", fake_bin=bin_dir)
+    assert result.returncode == 1
+    assert "sudo apt-get install -y default-jre-headless" in result.stderr
