@@ -40,6 +40,8 @@ certificate_revoked = Signal()
 participant_deactivated = Signal()
 participant_reactivated = Signal()
 participant_erased = Signal()
+# ``quiz_attempt_granted``  grant_id, enrolment_id, module_id, user_id, granted_by_id, occurred_at
+quiz_attempt_granted = Signal()
 
 EVENT_TYPES: dict[Signal, str] = {
     enrolment_created: EventType.ENROLMENT_CREATED,
@@ -50,6 +52,7 @@ EVENT_TYPES: dict[Signal, str] = {
     participant_deactivated: EventType.PARTICIPANT_DEACTIVATED,
     participant_reactivated: EventType.PARTICIPANT_REACTIVATED,
     participant_erased: EventType.PARTICIPANT_ERASED,
+    quiz_attempt_granted: EventType.QUIZ_ATTEMPT_GRANTED,
 }
 
 __all__ = ["EVENT_TYPES", "event_recorded", "events_recorded", "send_many_on_commit", "send_on_commit"]

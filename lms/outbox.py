@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.db.models import OuterRef, Subquery
 from django.dispatch import Signal
 
-from .models import Certificate, Enrolment, Event, EventType, OrganisationMember
+from .models import Certificate, Enrolment, Event, EventType, OrganisationMember, QuizAttemptGrant
 
 event_recorded = Signal()  # kwargs: event (an unsaved-to-feed Event row, inside the writing transaction)
 events_recorded = Signal()  # kwargs: events (a list of Event rows of one batch, inside the writing transaction)
@@ -91,6 +91,32 @@ def _participant(payload: dict) -> tuple[int, dict] | None:
     return None if member_uuid is None else (payload["organisation_id"], {"id": str(member_uuid)})
 
 
+def _attempt_grant(payload: dict) -> tuple[int, dict] | None:
+    row = (
+        QuizAttemptGrant.objects.filter(pk=payload["grant_id"], enrolment__cohort__isnull=False)
+        .values(
+            "uuid",
+            "extra_attempts",
+            "enrolment__uuid",
+            "enrolment__cohort__organisation_id",
+            "enrolment__course__translation_key",
+            "module__translation_key",
+        )
+        .annotate(participant=_member_uuid("enrolment__cohort__organisation_id", "enrolment__user_id"))
+        .first()
+    )
+    if row is None:
+        return None
+    return row["enrolment__cohort__organisation_id"], {
+        "id": str(row["uuid"]),
+        "enrolment": str(row["enrolment__uuid"]),
+        "participant": _str(row["participant"]),
+        "course": str(row["enrolment__course__translation_key"]),
+        "module": str(row["module__translation_key"]),
+        "extra_attempts": row["extra_attempts"],
+    }
+
+
 BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     EventType.ENROLMENT_CREATED: _enrolment,
     EventType.ENROLMENT_COMPLETED: _enrolment,
@@ -100,6 +126,7 @@ BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     EventType.PARTICIPANT_DEACTIVATED: _participant,
     EventType.PARTICIPANT_REACTIVATED: _participant,
     EventType.PARTICIPANT_ERASED: _participant,
+    EventType.QUIZ_ATTEMPT_GRANTED: _attempt_grant,
 }
 
 

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import account, certificates, challenges, learning, participant, plans, practice, privacy, sso, trainer
+from .views import (
+    account,
+    certificates,
+    challenges,
+    grants,
+    learning,
+    participant,
+    plans,
+    practice,
+    privacy,
+    sso,
+    trainer,
+)
 
 app_name = "microlearn_lms"
 
@@ -24,6 +36,11 @@ urlpatterns = [
     path("trainer/cohorts/", trainer.cohort_list, name="trainer-cohorts"),
     path("trainer/cohorts/<int:cohort_id>/", trainer.cohort_detail, name="trainer-cohort"),
     path("trainer/cohorts/<int:cohort_id>/people/<int:enrolment_id>/", trainer.participant, name="trainer-participant"),
+    path(
+        "trainer/cohorts/<int:cohort_id>/people/<int:enrolment_id>/grant-attempt/",
+        grants.grant_attempt,
+        name="trainer-grant-attempt",
+    ),
     path("trainer/cohorts/<int:cohort_id>/nudge/", trainer.nudge, name="trainer-nudge"),
     path("trainer/cohorts/<int:cohort_id>/progress.csv", trainer.export_progress, name="trainer-export-progress"),
     path("trainer/cohorts/<int:cohort_id>/entries.csv", trainer.export_entries, name="trainer-export-entries"),

@@ -7,7 +7,7 @@ from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
 from .practice import BoosterCard, BoosterDigest, CheckIn, CheckInStatus
 from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
-from .quiz import AttemptStatus, QuizAttempt
+from .quiz import AttemptStatus, QuizAttempt, QuizAttemptGrant
 from .sso import OrganisationSso, SsoIdentity
 from .worker import ClaimedTaskResult, WorkerHeartbeat
 
@@ -43,6 +43,7 @@ __all__ = [
     "Plan",
     "PlanOccurrence",
     "QuizAttempt",
+    "QuizAttemptGrant",
     "ReminderAnswer",
     "ReminderStatus",
     "Setting",

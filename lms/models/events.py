@@ -33,6 +33,7 @@ class EventType(models.TextChoices):
     PARTICIPANT_DEACTIVATED = "participant.deactivated", "Participant deactivated"
     PARTICIPANT_REACTIVATED = "participant.reactivated", "Participant reactivated"
     PARTICIPANT_ERASED = "participant.erased", "Participant erased"
+    QUIZ_ATTEMPT_GRANTED = "quiz.attempt_granted", "Quiz attempt granted"
 
 
 class Event(models.Model):

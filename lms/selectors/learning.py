@@ -231,7 +231,10 @@ def answers_revealed(*, module, progress: ModuleProgress | None) -> bool:
     passed = progress.quiz_passed_at is not None
     if module.quiz_reveal == QuizReveal.AFTER_PASS:
         return passed
-    out_of_attempts = bool(module.quiz_max_attempts) and progress.attempts_used >= module.quiz_max_attempts
+    out_of_attempts = (
+        bool(module.quiz_max_attempts)
+        and progress.attempts_used >= module.quiz_max_attempts + progress.attempts_granted
+    )
     return passed or out_of_attempts
 
 

@@ -20,7 +20,7 @@ from ..forms import QuizAttemptForm
 from ..grading import AnswerError
 from ..models import AttemptStatus, EnrolmentSource, EnrolmentStatus
 from ..selectors import learning as learning_selectors
-from ..services.quiz import attempts_left
+from ..services.quiz import attempt_limit, attempts_left
 
 READ_ONLY = "You have completed this course, so your records are kept as they are (read-only)."
 
@@ -63,8 +63,10 @@ def module_context(page, request, context) -> None:
     if page.has_quiz:
         attempts = learning_selectors.recent_attempts(enrolment=enrolment, module=page)
         open_attempt = attempts[0] if attempts and attempts[0].status == AttemptStatus.STARTED else None
-        left = attempts_left(module=page, used=current.attempts_used if current else 0)
+        granted = current.attempts_granted if current else 0
+        left = attempts_left(module=page, used=current.attempts_used if current else 0, granted=granted)
         learning["quiz"] = {
+            "granted": granted,
             "open_attempt": open_attempt,
             "history": [a for a in attempts if a.status == AttemptStatus.SUBMITTED],
             "attempts_left": left,
@@ -154,13 +156,15 @@ def attempt_detail(request, uuid):
         return redirect("microlearn_lms:attempt_result", uuid=attempt.uuid)
     module = attempt.module
     questions = learning_selectors.served_questions(attempt=attempt, module=module)
-    left = attempts_left(module=module, used=attempt.number)
+    progress = learning_selectors.progress_for(enrolment=attempt.enrolment, module=module)
+    left = attempts_left(module=module, used=attempt.number, granted=progress.attempts_granted if progress else 0)
     context = {
         "attempt": attempt,
         "module": module,
         "form": None,
         "problem": None,
         "question_total": len(questions or ()),
+        "attempt_limit": attempt_limit(module=module, granted=progress.attempts_granted if progress else 0),
         "attempts_left_after": left,
     }
     status = 200
@@ -202,8 +206,10 @@ def attempt_result(request, uuid):
         if a.status == AttemptStatus.SUBMITTED
     ]
     used = progress.attempts_used if progress else 0
-    left = attempts_left(module=module, used=used)
+    granted = progress.attempts_granted if progress else 0
+    left = attempts_left(module=module, used=used, granted=granted)
     context = {
+        "attempts_granted": granted,
         "attempt": attempt,
         "module": module,
         "enrolment": enrolment,
