@@ -27,9 +27,9 @@ __all__ = [
     "challenge_log_update",
     "enrolment_create",
     "enrolment_withdraw",
+    "grant_extra_attempt",
     "module_confirm_read",
     "module_open",
-    "grant_extra_attempt",
     "quiz_attempt_start",
     "quiz_attempt_submit",
 ]
