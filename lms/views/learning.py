@@ -20,6 +20,7 @@ from ..forms import QuizAttemptForm
 from ..grading import AnswerError
 from ..models import AttemptStatus, EnrolmentSource, EnrolmentStatus
 from ..selectors import learning as learning_selectors
+from ..selectors.completion import completion_panel
 from ..services.quiz import attempt_limit, attempts_left
 
 READ_ONLY = "You have completed this course, so your records are kept as they are (read-only)."
@@ -36,11 +37,16 @@ def course_context(page, request, context) -> None:
     """Course page panel: log in / enrol / the participant's status and progress."""
     context["course_panel_template"] = "microlearn_lms/learning/_course_panel.html"
     enrolment = learning_selectors.current_enrolment(user=getattr(request, "user", None), course=page)
-    summary = None
+    summary = completion = None
     if enrolment is not None:
         progress = learning_selectors.progress_by_module(enrolment=enrolment)
         summary = learning_selectors.summarise(enrolment=enrolment, modules=context["modules"], progress=progress)
-    context["learning"] = {"enrolment": enrolment, "summary": summary, "course": page}
+        completion = completion_panel(enrolment=enrolment, request=request)
+    context["learning"] = {"enrolment": enrolment, "summary": summary, "course": page, "completion": completion}
+    context["course_hero_template"] = "microlearn_lms/learning/_course_hero.html"
+    if completion is not None:
+        context["completion"] = completion
+        context["course_completion_template"] = "microlearn_lms/learning/_completion_panel.html"
 
 
 def module_context(page, request, context) -> None:
@@ -220,5 +226,6 @@ def attempt_result(request, uuid):
         "attempts_left": left,
         "can_retry": enrolment.is_active and (left is None or left > 0),
         "next_module": module.get_next_siblings().live().public().first(),
+        "completion": completion_panel(enrolment=enrolment, request=request),
     }
     return render(request, "microlearn_lms/learning/result.html", context)
