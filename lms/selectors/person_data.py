@@ -30,6 +30,7 @@ from ..models import (
     OrganisationMember,
     ParticipantPreferences,
     QuizAttempt,
+    QuizAttemptGrant,
 )
 
 EXPORT_HOOK = "microlearn_export_person_data"
@@ -131,6 +132,7 @@ def person_data_kinds(*, user) -> list[DataKind]:
         "revoked_reason",
     )
     nudges = ("sent_at", "cohort__name", "recipient", "subject", "body", "note", "emailed_at")
+    grants = ("granted_at", "module__title", "extra_attempts", "reason")
     preferences = (
         "timezone",
         "quiet_hours_start",
@@ -167,6 +169,11 @@ def person_data_kinds(*, user) -> list[DataKind]:
             _values(Certificate.objects.filter(enrolment__user=user).order_by("pk"), certificates),
         ),
         DataKind("nudges", nudges, _values(NudgeLog.objects.filter(enrolment__user=user).order_by("pk"), nudges)),
+        DataKind(
+            "quiz_attempt_grants",
+            grants,
+            _values(QuizAttemptGrant.objects.filter(enrolment__user=user).order_by("pk"), grants),
+        ),
         DataKind("preferences", preferences, _values(ParticipantPreferences.objects.filter(user=user), preferences)),
     ]
     for extra in hooks.get_hooks(EXPORT_HOOK):

@@ -204,3 +204,26 @@ def test_attempt_page_counts_the_granted_attempt(client, world):
         reverse("microlearn_lms:attempt", args=[attempt.uuid]), as_post(wrong_answers(attempt, quiz))
     )
     assert response.status_code == 302
+
+
+def test_the_reason_is_exported_to_the_participant_and_blanked_on_erasure(world):
+    from django.db import transaction
+
+    from lms.selectors.person_data import person_data_kinds
+    from lms.services.erasure import erase_person_data
+
+    enrolment, quiz = world["enrolment"], world["quiz"]
+    fail_once(enrolment, quiz)
+    services.grant_extra_attempt(granted_by=world["trainer_b"], enrolment=enrolment, module=quiz, reason="Ill")
+    kind = next(k for k in person_data_kinds(user=enrolment.user) if k.name == "quiz_attempt_grants")
+    assert [row[1:] for row in kind.rows()] == [("Limited", 1, "Ill")]
+    with transaction.atomic():
+        erase_person_data(
+            organisation_id=world["cohort_b"].organisation_id,
+            user_id=enrolment.user_id,
+            enrolment_ids=[enrolment.pk],
+            identifiers=[],
+            whole_account=True,
+        )
+    grant = QuizAttemptGrant.objects.get()
+    assert (grant.reason, grant.extra_attempts, grant.granted_by) == ("", 1, world["trainer_b"])
