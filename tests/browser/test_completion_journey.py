@@ -113,7 +113,9 @@ def test_course_cards_and_hero_have_images(page, mini_programme, assert_accessib
     card = page.locator(".course-card").first
     image = card.locator("img.card-image")
     assert image.is_visible()
-    assert page.evaluate("document.querySelector('.course-card img').naturalWidth") > 0  # the SVG loaded
+    # The SVG loads (lazily: wait for it, then check it decoded to a real size).
+    page.wait_for_function("() => { const i = document.querySelector('.course-card img'); return i && i.complete; }")
+    assert page.evaluate("document.querySelector('.course-card img').naturalWidth") > 0
     assert_accessible(page)
     assert_no_horizontal_overflow(page)
     shoot(page, f"course-index-{width}")
