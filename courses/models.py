@@ -45,7 +45,12 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["courses"] = (
-            CoursePage.objects.live().public().descendant_of(self).select_related("image").order_by("path")
+            CoursePage.objects.live()
+            .public()
+            .descendant_of(self)
+            .select_related("image")
+            .prefetch_related("image__renditions")
+            .order_by("path")
         )
         return context
 
@@ -62,7 +67,13 @@ class CourseIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["courses"] = CoursePage.objects.live().public().child_of(self).select_related("image")
+        context["courses"] = (
+            CoursePage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("image")
+            .prefetch_related("image__renditions")
+        )
         return context
 
 
@@ -174,6 +185,13 @@ class CoursePage(Page):
         """Programme weeks the badge rule is evaluated over (docs/badges.md): long enough to hold the
         weeks needed, and as long as the badge's validity, so a renewal asks for fresh practice."""
         return max(self.badge_min_weeks_met, -(-self.badge_valid_days // 7))
+
+    FALLBACK_IMAGES = 4
+
+    @property
+    def fallback_image(self) -> str:
+        """The shipped illustration (a static path) shown when the course has no image of its own."""
+        return f"microlearn_courses/img/course-{(self.pk or 0) % self.FALLBACK_IMAGES + 1}.svg"
 
     def modules(self):
         """Live modules in tree order (the editor's order)."""

@@ -40,6 +40,8 @@ certificate_revoked = Signal()
 participant_deactivated = Signal()
 participant_reactivated = Signal()
 participant_erased = Signal()
+# ``quiz_attempt_granted``  grant_id, enrolment_id, module_id, user_id, granted_by_id, occurred_at
+quiz_attempt_granted = Signal()
 
 # Practice badges (lms/services/badges.py, docs/badges.md). Same conventions as above.
 # ``practice_badge_awarded`` / ``_renewed`` / ``_expired`` / ``_revoked``
@@ -62,6 +64,7 @@ EVENT_TYPES: dict[Signal, str] = {
     practice_badge_renewed: EventType.PRACTICE_BADGE_RENEWED,
     practice_badge_expired: EventType.PRACTICE_BADGE_EXPIRED,
     practice_badge_revoked: EventType.PRACTICE_BADGE_REVOKED,
+    quiz_attempt_granted: EventType.QUIZ_ATTEMPT_GRANTED,
 }
 
 __all__ = ["EVENT_TYPES", "event_recorded", "events_recorded", "send_many_on_commit", "send_on_commit"]

@@ -16,7 +16,16 @@ from collections.abc import Callable
 from django.db.models import OuterRef, Subquery
 from django.dispatch import Signal
 
-from .models import Certificate, Enrolment, Event, EventType, LearningEventType, OrganisationMember, PracticeBadgeAward
+from .models import (
+    Certificate,
+    Enrolment,
+    Event,
+    EventType,
+    LearningEventType,
+    OrganisationMember,
+    PracticeBadgeAward,
+    QuizAttemptGrant,
+)
 
 event_recorded = Signal()  # kwargs: event (an unsaved-to-feed Event row, inside the writing transaction)
 events_recorded = Signal()  # kwargs: events (a list of Event rows of one batch, inside the writing transaction)
@@ -128,6 +137,32 @@ def _learning(payload: dict) -> tuple[int, dict] | None:
     return organisation_id, data | payload["facts"]
 
 
+def _attempt_grant(payload: dict) -> tuple[int, dict] | None:
+    row = (
+        QuizAttemptGrant.objects.filter(pk=payload["grant_id"], enrolment__cohort__isnull=False)
+        .values(
+            "uuid",
+            "extra_attempts",
+            "enrolment__uuid",
+            "enrolment__cohort__organisation_id",
+            "enrolment__course__translation_key",
+            "module__translation_key",
+        )
+        .annotate(participant=_member_uuid("enrolment__cohort__organisation_id", "enrolment__user_id"))
+        .first()
+    )
+    if row is None:
+        return None
+    return row["enrolment__cohort__organisation_id"], {
+        "id": str(row["uuid"]),
+        "enrolment": str(row["enrolment__uuid"]),
+        "participant": _str(row["participant"]),
+        "course": str(row["enrolment__course__translation_key"]),
+        "module": str(row["module__translation_key"]),
+        "extra_attempts": row["extra_attempts"],
+    }
+
+
 BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     EventType.ENROLMENT_CREATED: _enrolment,
     EventType.ENROLMENT_COMPLETED: _enrolment,
@@ -144,6 +179,7 @@ BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {
     LearningEventType.MODULE_COMPLETED: _learning,
     LearningEventType.QUIZ_SUBMITTED: _learning,
     LearningEventType.CHALLENGE_LOGGED: _learning,
+    EventType.QUIZ_ATTEMPT_GRANTED: _attempt_grant,
 }
 
 

@@ -66,11 +66,21 @@ class PracticeBadgeEventData(serializers.Serializer):
     expires_at = serializers.DateTimeField(help_text="When the badge expires (after a renewal: the new date).")
 
 
+class QuizAttemptGrantEventData(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The grant.")
+    enrolment = serializers.UUIDField()
+    participant = serializers.UUIDField(allow_null=True)
+    course = serializers.UUIDField()
+    module = serializers.UUIDField()
+    extra_attempts = serializers.IntegerField(min_value=1)
+
+
 DATA_OF = {
     "enrolment": EnrolmentEventData,
     "certificate": CertificateEventData,
     "participant": ParticipantEventData,
     "practice_badge": PracticeBadgeEventData,
+    "quiz": QuizAttemptGrantEventData,
 }
 
 
@@ -80,8 +90,8 @@ _NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
 
 @extend_schema_field(
     {
-        "description": "Ids only, by the type's subject: enrolment.*, certificate.*, participant.* or "
-        "practice_badge.*.",
+        "description": "Ids only, by the type's subject: enrolment.*, certificate.*, participant.*, "
+        "practice_badge.* or quiz.*.",
         "oneOf": [
             {
                 "title": "Enrolment event data",
@@ -126,6 +136,19 @@ _NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
                 "properties": {"id": _UUID},
                 "required": ["id"],
                 "additionalProperties": False,
+            },
+            {
+                "title": "Quiz attempt grant event data",
+                "type": "object",
+                "properties": {
+                    "id": _UUID,
+                    "enrolment": _UUID,
+                    "participant": _NULLABLE_UUID,
+                    "course": _UUID,
+                    "module": _UUID,
+                    "extra_attempts": {"type": "integer", "minimum": 1},
+                },
+                "required": ["id", "enrolment", "participant", "course", "module", "extra_attempts"],
             },
         ],
     }

@@ -100,6 +100,9 @@ def qr_svg(url: str) -> str:
     )
 
 
+FALLBACK_LOGO = "microlearn_lms/img/certificate-mark.svg"
+
+
 def _rendition_url(image, spec: str) -> str | None:
     if image is None:
         return None
@@ -137,7 +140,8 @@ def certificate_context(certificate, design) -> dict:
         "qr": qr_svg(url),
         "name_size": size_for(certificate.holder_name, NAME_SIZES),
         "title_size": size_for(certificate.course_title, TITLE_SIZES),
-        "logo_url": _rendition_url(design.logo, "max-600x180"),
+        # The site's logo, else the shipped mark (CC0, lms/static/microlearn_lms/img/LICENSE.txt).
+        "logo_url": _rendition_url(design.logo, "max-600x180") or static_url(FALLBACK_LOGO),
         "signature_url": _rendition_url(design.signature_image, "max-500x150"),
     }
 

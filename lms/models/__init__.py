@@ -9,7 +9,7 @@ from .plans import Plan, PlanOccurrence, ReminderAnswer, ReminderStatus
 from .practice import BoosterCard, BoosterDigest, CheckIn, CheckInStatus
 from .preferences import ParticipantPreferences
 from .progress import ModuleProgress
-from .quiz import AttemptStatus, QuizAttempt
+from .quiz import AttemptStatus, QuizAttempt, QuizAttemptGrant
 from .sso import OrganisationSso, SsoIdentity
 from .worker import ClaimedTaskResult, WorkerHeartbeat
 from .xapi import LrsCursor, OrganisationLrs
@@ -52,6 +52,7 @@ __all__ = [
     "PlanOccurrence",
     "PracticeBadgeAward",
     "QuizAttempt",
+    "QuizAttemptGrant",
     "ReminderAnswer",
     "ReminderStatus",
     "Setting",

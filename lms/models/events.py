@@ -37,6 +37,7 @@ class EventType(models.TextChoices):
     PRACTICE_BADGE_RENEWED = "practice_badge.renewed", "Practice badge renewed"
     PRACTICE_BADGE_EXPIRED = "practice_badge.expired", "Practice badge expired"
     PRACTICE_BADGE_REVOKED = "practice_badge.revoked", "Practice badge revoked"
+    QUIZ_ATTEMPT_GRANTED = "quiz.attempt_granted", "Quiz attempt granted"
 
 
 class LearningEventType(models.TextChoices):

@@ -14,6 +14,9 @@ class ModuleProgress(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     best_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Best quiz score in percent.")
     attempts_used = models.PositiveSmallIntegerField(default=0)
+    attempts_granted = models.PositiveSmallIntegerField(
+        default=0, help_text="Extra quiz attempts granted by trainers (see QuizAttemptGrant)."
+    )
 
     class Meta:
         constraints = [

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -40,3 +41,31 @@ class QuizAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.module_id} by enrolment {self.enrolment_id}"
+
+
+class QuizAttemptGrant(models.Model):
+    """A trainer's grant of extra attempts at one quiz to one participant who had used them all.
+
+    Each row is the log entry (who, when, why); the participant's allowance is kept on
+    ``ModuleProgress.attempts_granted`` (the sum of the grants), so the quiz pages read it with
+    the progress row they already load.
+    """
+
+    wagtail_reference_index_ignore = True  # learner/API records: no content usage to track, no task per save
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enrolment = models.ForeignKey("microlearn_lms.Enrolment", on_delete=models.CASCADE, related_name="attempt_grants")
+    module = models.ForeignKey("microlearn_courses.ModulePage", on_delete=models.CASCADE, related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    extra_attempts = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["enrolment", "granted_at"], name="ml_grant_enrolment")]
+
+    def __str__(self) -> str:
+        return f"+{self.extra_attempts} attempt(s) at {self.module_id} for enrolment {self.enrolment_id}"

@@ -118,6 +118,11 @@ class CourseProgress:
         return round(100 * self.required_done / total) if total else 0
 
     @property
+    def minutes_left(self) -> int:
+        """Estimated minutes still to spend: the required modules not completed yet."""
+        return sum(m.module.estimated_minutes for m in self.required if m.state != DONE)
+
+    @property
     def started(self) -> bool:
         """Any module opened: the button says "Continue where you left off" rather than "Start"."""
         return any(m.progress is not None for m in self.modules)
@@ -150,7 +155,11 @@ class Dashboard:
 
 def dashboard(*, user, limit: int = DASHBOARD_LIMIT) -> Dashboard:
     """The user's current enrolments (bounded) with their progress, in three queries."""
-    enrolments = list(enrolments_for_user(user=user)[:limit])
+    enrolments = list(
+        enrolments_for_user(user=user)
+        .select_related("course__image")  # the course cards' own images (renditions prefetched when any)
+        .prefetch_related("course__image__renditions")[:limit]
+    )
     active = [e for e in enrolments if e.status == EnrolmentStatus.ACTIVE]
     completed = sorted(
         (e for e in enrolments if e.status == EnrolmentStatus.COMPLETED), key=lambda e: e.completed_at, reverse=True
@@ -231,7 +240,10 @@ def answers_revealed(*, module, progress: ModuleProgress | None) -> bool:
     passed = progress.quiz_passed_at is not None
     if module.quiz_reveal == QuizReveal.AFTER_PASS:
         return passed
-    out_of_attempts = bool(module.quiz_max_attempts) and progress.attempts_used >= module.quiz_max_attempts
+    out_of_attempts = (
+        bool(module.quiz_max_attempts)
+        and progress.attempts_used >= module.quiz_max_attempts + progress.attempts_granted
+    )
     return passed or out_of_attempts
 
 

@@ -31,6 +31,7 @@ from ..models import (
     ParticipantPreferences,
     PracticeBadgeAward,
     QuizAttempt,
+    QuizAttemptGrant,
 )
 
 EXPORT_HOOK = "microlearn_export_person_data"
@@ -145,6 +146,7 @@ def person_data_kinds(*, user) -> list[DataKind]:
         "evidence",
     )
     nudges = ("sent_at", "cohort__name", "recipient", "subject", "body", "note", "emailed_at")
+    grants = ("granted_at", "module__title", "extra_attempts", "reason")
     preferences = (
         "timezone",
         "quiet_hours_start",
@@ -186,6 +188,11 @@ def person_data_kinds(*, user) -> list[DataKind]:
             _values(PracticeBadgeAward.objects.filter(enrolment__user=user).order_by("pk"), badges),
         ),
         DataKind("nudges", nudges, _values(NudgeLog.objects.filter(enrolment__user=user).order_by("pk"), nudges)),
+        DataKind(
+            "quiz_attempt_grants",
+            grants,
+            _values(QuizAttemptGrant.objects.filter(enrolment__user=user).order_by("pk"), grants),
+        ),
         DataKind("preferences", preferences, _values(ParticipantPreferences.objects.filter(user=user), preferences)),
     ]
     for extra in hooks.get_hooks(EXPORT_HOOK):

@@ -10,7 +10,7 @@ from .challenges import (
 )
 from .enrolment import EnrolmentError, enrolment_create, enrolment_withdraw
 from .progress import ProgressError, module_confirm_read, module_open
-from .quiz import QuizError, quiz_attempt_start, quiz_attempt_submit
+from .quiz import QuizError, grant_extra_attempt, quiz_attempt_start, quiz_attempt_submit
 
 __all__ = [
     "CertificateError",
@@ -27,6 +27,7 @@ __all__ = [
     "challenge_log_update",
     "enrolment_create",
     "enrolment_withdraw",
+    "grant_extra_attempt",
     "module_confirm_read",
     "module_open",
     "quiz_attempt_start",

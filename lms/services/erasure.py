@@ -12,6 +12,7 @@ Reach (each step below; the table is in docs/privacy.md):
 - if-then plans: cue and action replaced (the participant's own words);
 - quiz attempts: answers and per-question results cleared (score and pass stay);
 - nudges: recipient, subject, body and trainer's note blanked;
+- extra quiz attempts granted by trainers: the trainer's reason blanked;
 - certificates: holder name replaced, PDF deleted from storage, ``holder_erased_at`` set (the
   verification page then says the holder's data was erased; downloads answer 404/410);
 - Open Badges credentials (the certificates', and every one the account holds on a whole-account
@@ -64,6 +65,7 @@ from ..models import (
     ParticipantPreferences,
     Plan,
     QuizAttempt,
+    QuizAttemptGrant,
 )
 from .badges import practice_badges_erase
 
@@ -137,6 +139,10 @@ def _quiz_attempts(erasure: PersonErasure) -> None:
 
 def _nudges(erasure: PersonErasure) -> None:
     NudgeLog.objects.filter(enrolment_id__in=erasure.enrolment_ids).update(recipient="", subject="", body="", note="")
+
+
+def _attempt_grants(erasure: PersonErasure) -> None:
+    QuizAttemptGrant.objects.filter(enrolment_id__in=erasure.enrolment_ids).update(reason="")
 
 
 def _certificates(erasure: PersonErasure) -> None:
@@ -269,6 +275,7 @@ STEPS = (
     _plans,
     _quiz_attempts,
     _nudges,
+    _attempt_grants,
     _certificates,
     _imports,
     _idempotency_records,

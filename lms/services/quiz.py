@@ -3,10 +3,20 @@
 import random
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
-from .. import grading, outbox
-from ..models import AttemptStatus, Enrolment, EnrolmentStatus, LearningEventType, ModuleProgress, QuizAttempt
+from .. import events, grading, outbox
+from ..models import (
+    AttemptStatus,
+    Enrolment,
+    EnrolmentStatus,
+    LearningEventType,
+    ModuleProgress,
+    QuizAttempt,
+    QuizAttemptGrant,
+)
 from .progress import ProgressError, _check_module, evaluate_module, module_open
 
 
@@ -29,11 +39,16 @@ def questions_of(module) -> dict[str, grading.Question]:
     return questions
 
 
-def attempts_left(*, module, used: int) -> int | None:
-    """None means unlimited."""
+def attempts_left(*, module, used: int, granted: int = 0) -> int | None:
+    """None means unlimited. ``granted`` is the extra attempts trainers gave (``attempts_granted``)."""
     if not module.quiz_max_attempts:
         return None
-    return max(0, module.quiz_max_attempts - used)
+    return max(0, module.quiz_max_attempts + granted - used)
+
+
+def attempt_limit(*, module, granted: int = 0) -> int | None:
+    """The attempts allowed in all (None: unlimited)."""
+    return module.quiz_max_attempts + granted if module.quiz_max_attempts else None
 
 
 def _still_answerable(served: list[dict], questions: dict[str, grading.Question]) -> bool:
@@ -69,7 +84,13 @@ def quiz_attempt_start(*, enrolment: Enrolment, module, rng: random.Random | Non
     # Retaking after a pass is allowed, within the limit, to improve the best score.
     module_open(enrolment=enrolment, module=module)
     used = _submitted_count(enrolment, module)
-    if attempts_left(module=module, used=used) == 0:
+    granted = (
+        ModuleProgress.objects.filter(enrolment=enrolment, module=module)
+        .values_list("attempts_granted", flat=True)
+        .first()
+        or 0
+    )
+    if attempts_left(module=module, used=used, granted=granted) == 0:
         raise QuizError("You have used all your attempts at this quiz.")
     served = grading.serve(list(questions.values()), shuffle=module.quiz_shuffle, rng=rng)
     try:
@@ -106,7 +127,9 @@ def quiz_attempt_submit(
         enrolment = locked.enrolment
         if enrolment.status != EnrolmentStatus.ACTIVE:
             raise QuizError("Quizzes can only be taken on an active enrolment.")
-        if module.quiz_max_attempts and locked.number > module.quiz_max_attempts:
+        progress = ModuleProgress.objects.select_for_update().get(enrolment=enrolment, module=module)
+        limit = attempt_limit(module=module, granted=progress.attempts_granted)
+        if limit is not None and locked.number > limit:
             raise QuizError("You have used all your attempts at this quiz.")
         score, passed, results = grading.grade(locked.served, questions_of(module), answers, locked.pass_mark)
         now = timezone.now()
@@ -116,7 +139,6 @@ def quiz_attempt_submit(
         locked.status, locked.submitted_at = AttemptStatus.SUBMITTED, now
         locked.save(update_fields=["answers", "results", "score", "passed", "status", "submitted_at"])
 
-        progress = ModuleProgress.objects.select_for_update().get(enrolment=enrolment, module=module)
         progress.attempts_used = locked.number
         if progress.best_score is None or score > progress.best_score:
             progress.best_score = score
@@ -138,3 +160,69 @@ def quiz_attempt_submit(
         )
         evaluate_module(progress=progress, module=module)
     return locked, True
+
+
+GRANT_REASON_MAX = 500
+
+
+def grant_extra_attempt(
+    *, granted_by, enrolment: Enrolment, module, reason: str, extra_attempts: int = 1, now=None
+) -> QuizAttemptGrant:
+    """Give a participant who has used every attempt at ``module``'s quiz ``extra_attempts`` more.
+
+    Only staff and the trainers of the participant's cohort may: anyone else gets ``Http404``
+    (nobody can probe who is enrolled). The grant is logged (a ``QuizAttemptGrant`` row, who and
+    why) and sent as the ``quiz.attempt_granted`` event. The check and the change run under a
+    lock on the progress row, so a double submission grants once: the second finds attempts left
+    and raises ``QuizError``.
+    """
+    is_trainer = (
+        granted_by.is_authenticated
+        and enrolment.cohort_id is not None
+        and enrolment.cohort.trainers.filter(pk=granted_by.pk).exists()
+    )
+    if not (granted_by.is_authenticated and (granted_by.is_staff or is_trainer)):
+        raise Http404("No such participant.")
+    course = enrolment.course
+    if module.depth != course.depth + 1 or not module.path.startswith(course.path):
+        raise Http404("No such module in this course.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise QuizError("Give a reason for the extra attempt (the participant does not see it).")
+    if len(reason) > GRANT_REASON_MAX:
+        raise QuizError(f"Keep the reason under {GRANT_REASON_MAX} characters.")
+    if not 1 <= extra_attempts <= 5:
+        raise QuizError("Grant between 1 and 5 extra attempts.")
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise QuizError("Extra attempts can only be granted on an active enrolment.")
+    if not module.has_quiz or not module.quiz_max_attempts:
+        raise QuizError("This quiz has no attempt limit, so there is nothing to grant.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = ModuleProgress.objects.select_for_update().filter(enrolment=enrolment, module=module).first()
+        if progress is None or attempts_left(
+            module=module, used=progress.attempts_used, granted=progress.attempts_granted
+        ):
+            raise QuizError("This participant still has attempts left at this quiz.")
+        if progress.quiz_passed_at is not None:
+            raise QuizError("This participant has already passed this quiz.")
+        ModuleProgress.objects.filter(pk=progress.pk).update(attempts_granted=F("attempts_granted") + extra_attempts)
+        grant = QuizAttemptGrant.objects.create(
+            enrolment=enrolment,
+            module=module,
+            granted_by=granted_by,
+            granted_at=now,
+            reason=reason,
+            extra_attempts=extra_attempts,
+        )
+        events.send_on_commit(
+            events.quiz_attempt_granted,
+            QuizAttemptGrant,
+            grant_id=grant.pk,
+            enrolment_id=enrolment.pk,
+            module_id=module.pk,
+            user_id=enrolment.user_id,
+            granted_by_id=granted_by.pk,
+            occurred_at=now,
+        )
+    return grant

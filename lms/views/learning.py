@@ -20,7 +20,8 @@ from ..forms import QuizAttemptForm
 from ..grading import AnswerError
 from ..models import AttemptStatus, EnrolmentSource, EnrolmentStatus
 from ..selectors import learning as learning_selectors
-from ..services.quiz import attempts_left
+from ..selectors.completion import completion_panel
+from ..services.quiz import attempt_limit, attempts_left
 
 READ_ONLY = "You have completed this course, so your records are kept as they are (read-only)."
 
@@ -36,11 +37,16 @@ def course_context(page, request, context) -> None:
     """Course page panel: log in / enrol / the participant's status and progress."""
     context["course_panel_template"] = "microlearn_lms/learning/_course_panel.html"
     enrolment = learning_selectors.current_enrolment(user=getattr(request, "user", None), course=page)
-    summary = None
+    summary = completion = None
     if enrolment is not None:
         progress = learning_selectors.progress_by_module(enrolment=enrolment)
         summary = learning_selectors.summarise(enrolment=enrolment, modules=context["modules"], progress=progress)
-    context["learning"] = {"enrolment": enrolment, "summary": summary, "course": page}
+        completion = completion_panel(enrolment=enrolment, request=request)
+    context["learning"] = {"enrolment": enrolment, "summary": summary, "course": page, "completion": completion}
+    context["course_hero_template"] = "microlearn_lms/learning/_course_hero.html"
+    if completion is not None:
+        context["completion"] = completion
+        context["course_completion_template"] = "microlearn_lms/learning/_completion_panel.html"
 
 
 def module_context(page, request, context) -> None:
@@ -63,8 +69,10 @@ def module_context(page, request, context) -> None:
     if page.has_quiz:
         attempts = learning_selectors.recent_attempts(enrolment=enrolment, module=page)
         open_attempt = attempts[0] if attempts and attempts[0].status == AttemptStatus.STARTED else None
-        left = attempts_left(module=page, used=current.attempts_used if current else 0)
+        granted = current.attempts_granted if current else 0
+        left = attempts_left(module=page, used=current.attempts_used if current else 0, granted=granted)
         learning["quiz"] = {
+            "granted": granted,
             "open_attempt": open_attempt,
             "history": [a for a in attempts if a.status == AttemptStatus.SUBMITTED],
             "attempts_left": left,
@@ -154,13 +162,15 @@ def attempt_detail(request, uuid):
         return redirect("microlearn_lms:attempt_result", uuid=attempt.uuid)
     module = attempt.module
     questions = learning_selectors.served_questions(attempt=attempt, module=module)
-    left = attempts_left(module=module, used=attempt.number)
+    progress = learning_selectors.progress_for(enrolment=attempt.enrolment, module=module)
+    left = attempts_left(module=module, used=attempt.number, granted=progress.attempts_granted if progress else 0)
     context = {
         "attempt": attempt,
         "module": module,
         "form": None,
         "problem": None,
         "question_total": len(questions or ()),
+        "attempt_limit": attempt_limit(module=module, granted=progress.attempts_granted if progress else 0),
         "attempts_left_after": left,
     }
     status = 200
@@ -202,8 +212,10 @@ def attempt_result(request, uuid):
         if a.status == AttemptStatus.SUBMITTED
     ]
     used = progress.attempts_used if progress else 0
-    left = attempts_left(module=module, used=used)
+    granted = progress.attempts_granted if progress else 0
+    left = attempts_left(module=module, used=used, granted=granted)
     context = {
+        "attempts_granted": granted,
         "attempt": attempt,
         "module": module,
         "enrolment": enrolment,
@@ -214,5 +226,6 @@ def attempt_result(request, uuid):
         "attempts_left": left,
         "can_retry": enrolment.is_active and (left is None or left > 0),
         "next_module": module.get_next_siblings().live().public().first(),
+        "completion": completion_panel(enrolment=enrolment, request=request),
     }
     return render(request, "microlearn_lms/learning/result.html", context)

@@ -33,7 +33,9 @@ from ..selectors.cohorts import (
     participant_detail,
     participant_for_trainer,
 )
+from ..selectors.grants import grantable_modules, grants_for
 from ..services.cohorts import NUDGE_NOTE_MAX, CohortError, nudge_send
+from ..services.quiz import GRANT_REASON_MAX
 from .cohort_rows import row_html
 
 ROWS_PER_PAGE = 100
@@ -151,6 +153,7 @@ def participant(request, cohort_id: int, enrolment_id: int):
     enrolment = _participant(cohort, enrolment_id)
     report = cohort_report(cohort=cohort, enrolment_ids=[enrolment.pk])
     row = next(iter(report.rows), None)
+    detail = participant_detail(enrolment=enrolment)
     return render(
         request,
         "microlearn_lms/trainer/participant.html",
@@ -159,7 +162,11 @@ def participant(request, cohort_id: int, enrolment_id: int):
             "enrolment": enrolment,
             "row": row,
             "report": report,
-            **participant_detail(enrolment=enrolment),
+            **detail,
+            # Extra quiz attempts (lms/views/grants.py): where one may be granted, and the log.
+            "grantable": grantable_modules(enrolment=enrolment, modules=detail["modules"]),
+            "attempt_grants": grants_for(enrolment=enrolment),
+            "grant_reason_max": GRANT_REASON_MAX,
         },
     )
 

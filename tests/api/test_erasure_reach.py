@@ -31,6 +31,7 @@ from lms.models import (
     ParticipantPreferences,
     PracticeBadgeAward,
     QuizAttempt,
+    QuizAttemptGrant,
 )
 from lms.models.plans import Plan, PlanOccurrence
 from lms.models.sso import SsoIdentity
@@ -63,6 +64,7 @@ COVERED = {
     "microlearn_lms.challengelog": "notes",
     "microlearn_lms.quizattempt": "answers",
     "microlearn_lms.nudgelog": "recipient, subject, body, note",
+    "microlearn_lms.quizattemptgrant": "the trainer's reason",
     "microlearn_lms.certificate": "holder name, PDF, revoke reason",
     "microlearn_lms.issuedcredential": "the certificate's Open Badges credential: subject name, JWT, revoke reason",
     "microlearn_lms.participantpreferences": "calendar token",
@@ -166,6 +168,13 @@ def person_world(organisation, course):
         body="Dear Zebulon Quillfeather, …",
         note="Zebulon is behind",
         reasons=["inactive"],
+    )
+    QuizAttemptGrant.objects.create(
+        enrolment=enrolment,
+        module=module,
+        granted_by=trainer,
+        granted_at=timezone.now(),
+        reason="Zebulon Quillfeather was ill on the day",
     )
     CohortImport.objects.create(
         cohort=cohort,
