@@ -36,3 +36,13 @@ def trainer_candidates() -> QuerySet:
     )
     users = get_user_model().objects.filter(is_active=True)
     return users.filter(Q(is_staff=True) | Q(is_superuser=True) | has_permission | through_group).distinct()
+
+
+def trains_cohorts(user) -> bool:
+    """A trainer who is not staff: granted the trainer permission, neither staff nor superuser.
+
+    Such a user's home after signing in is their cohorts (``lms.views.trainer.after_login``);
+    staff and superusers keep the learner's home."""
+    if not user.is_authenticated or user.is_staff or user.is_superuser:
+        return False
+    return user.has_perm(TRAINER_PERMISSION)
