@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from .. import exports, selectors
 from ..charts import bar_chart
 from ..models import Enrolment
-from ..roles import is_trainer, trains_cohorts
+from ..roles import home_url, is_trainer
 from ..selectors.cohorts import (
     PER_PAGE,
     SORTS,
@@ -55,11 +55,9 @@ def _cohort(request, cohort_id: int):
 
 @login_required
 def after_login(request):
-    """Where signing in leads (the site's ``LOGIN_REDIRECT_URL``, when the login has no ``next``):
-    a trainer who is not staff to their cohorts, everyone else to /learn/."""
-    if trains_cohorts(request.user):
-        return redirect("microlearn_lms:trainer-cohorts")
-    return redirect("microlearn_lms:learn")
+    """``/start/``, for a site's ``LOGIN_REDIRECT_URL``: a trainer who is not staff to their
+    cohorts, everyone else to /learn/ (``lms.roles.home_url``)."""
+    return redirect(home_url(request.user))
 
 
 @trainer_required
