@@ -4,10 +4,12 @@ Scoping: staff see every cohort; a user with the trainer permission (``lms.roles
 cohorts they train;
 anyone else sees none. Views turn "not in the scoped queryset" into a 404.
 
-The cohort report is computed in a constant number of queries whatever the number of
-participants, modules and challenge entries: a few grouped SQL aggregates over the whole
-cohort, then per-row rules (streak, at-risk) in Python, then sorting, filtering and paging,
-then one query for the module cells of the rows shown.
+The cohort page (``cohort_page``) runs a constant number of queries whatever the number of
+participants, modules and challenge entries: the at-risk rules and the sort keys are SQL
+expressions (``_annotated``), so the whole cohort is counted, filtered, sorted and paged in the
+database, and only the page of rows shown is built in Python (their challenge figures, streaks,
+module cells and reasons). ``cohort_report`` builds every row (or the chosen ones) the same way
+for the progress export, the drill-down and the nudge form.
 
 At-risk rules (only for active enrolments, once the cohort has started):
 
