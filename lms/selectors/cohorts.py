@@ -516,9 +516,14 @@ def cohort_page(
     wanted = _search(q)
     if at_risk:
         wanted &= Q(risk__gt=0)
-    counts = enrolments.aggregate(
-        total=Count("pk"), at_risk=Count("pk", filter=Q(risk__gt=0)), shown=Count("pk", filter=wanted)
-    )
+    # One pass over the cohort; the rule's correlated counts are evaluated once more only for a
+    # name or email search (the filtered count is otherwise the total or the at-risk count).
+    aggregates = {"total": Count("pk"), "at_risk": Count("pk", filter=Q(risk__gt=0))}
+    if q.strip():
+        aggregates["shown"] = Count("pk", filter=wanted)
+    counts = enrolments.aggregate(**aggregates)
+    if "shown" not in counts:
+        counts["shown"] = counts["at_risk"] if at_risk else counts["total"]
     page = Paginator(range(counts["shown"]), per_page).get_page(page_number)
     offset = page.start_index() - 1 if counts["shown"] else 0
     chosen = enrolments.filter(wanted)
