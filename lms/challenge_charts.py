@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .charts import count_ticks
+
 FONT = 13  # px; labels are sized for this in the layout below
 
 
@@ -83,15 +85,15 @@ def weekly_columns(
     height = 240
     plot_w, plot_h = width - left - right, height - top - bottom
     chart = Chart(id=id, title=title, desc=desc, width=width, height=height, series=series)
-    top_value = _nice_max(max((v for _, values in weeks for v in values), default=0))
+    ticks = count_ticks(max((v for _, values in weeks for v in values), default=0))
+    top_value = ticks[-1]
     slot = plot_w / max(len(weeks), 1)
     column = max(min((slot - 4) / len(series), 18), 1.5)
     label_every = max(1, round(len(weeks) / 13))
-    for tick in range(0, 5):
-        value = top_value * tick / 4
-        y = top + plot_h - plot_h * tick / 4
+    for value in ticks:  # whole counts: integer ticks only (lms.charts.count_ticks)
+        y = top + plot_h - plot_h * value / top_value
         chart.lines.append({"x1": left, "y1": round(y, 1), "x2": width - right, "y2": round(y, 1), "grid": True})
-        chart.texts.append({"x": left - 6, "y": y + FONT / 3, "text": f"{value:g}", "anchor": "end"})
+        chart.texts.append({"x": left - 6, "y": round(y + FONT / 3, 1), "text": str(value), "anchor": "end"})
     for index, (week, values) in enumerate(weeks):
         x0 = left + index * slot + (slot - column * len(series)) / 2
         for position, value in enumerate(values):

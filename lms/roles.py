@@ -9,6 +9,7 @@ name of that group means nothing to the plugin.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 TRAINER_APP_LABEL = "microlearn_lms"
 TRAINER_CODENAME = "train_cohort"
@@ -36,3 +37,22 @@ def trainer_candidates() -> QuerySet:
     )
     users = get_user_model().objects.filter(is_active=True)
     return users.filter(Q(is_staff=True) | Q(is_superuser=True) | has_permission | through_group).distinct()
+
+
+def trains_cohorts(user) -> bool:
+    """A trainer who is not staff: granted the trainer permission, neither staff nor superuser.
+
+    Such a user's home after signing in is their cohorts (``home_url``); staff and superusers
+    keep the learner's home."""
+    if not user.is_authenticated or user.is_staff or user.is_superuser:
+        return False
+    return user.has_perm(TRAINER_PERMISSION)
+
+
+def home_url(user) -> str:
+    """Where signing in leads when the login names no ``next``: a trainer who is not staff to
+    their cohorts, everyone else to /learn/. The plugin's ``/start/`` (``microlearn_lms:start``,
+    the site's ``LOGIN_REDIRECT_URL``), the site's login page and the SSO callback all use it."""
+    if trains_cohorts(user):
+        return reverse("microlearn_lms:trainer-cohorts")
+    return reverse("microlearn_lms:learn")

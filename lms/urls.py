@@ -20,6 +20,7 @@ app_name = "microlearn_lms"
 
 urlpatterns = [
     path("learn/", participant.learn_home, name="learn"),
+    path("start/", trainer.after_login, name="start"),  # LOGIN_REDIRECT_URL: trainers to their cohorts
     path("learn/account/", account.account_page, name="account"),
     path("sso/", sso.sso_start, name="sso-start"),
     path("sso/callback/", sso.sso_callback, name="sso-callback"),

@@ -12,6 +12,7 @@ from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.urls import reverse
 from django.utils.html import format_html
 
+from lms.roles import home_url
 from lms.selectors.sso import password_login_allowed
 
 SSO_REQUIRED = "sso_required"
@@ -33,7 +34,13 @@ class PasswordLoginForm(AuthenticationForm):
 
 
 class SiteLoginView(LoginView):
+    """Without a safe ``next``, a trainer lands on their cohorts and everyone else on /learn/:
+    the plugin decides (``lms.roles.home_url``, also behind ``LOGIN_REDIRECT_URL``'s ``/start/``)."""
+
     form_class = PasswordLoginForm
+
+    def get_default_redirect_url(self):
+        return home_url(self.request.user)
 
 
 class SsoAwarePasswordResetConfirmView(PasswordResetConfirmView):

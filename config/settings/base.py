@@ -178,7 +178,7 @@ AUTHENTICATION_BACKENDS = [
     "lms.oidc.OrganisationOIDCBackend",  # single sign-on per organisation (docs/sso.md)
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "microlearn_lms:learn"
+LOGIN_REDIRECT_URL = "microlearn_lms:start"  # trainers to their cohorts, everyone else to /learn/
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en-gb"

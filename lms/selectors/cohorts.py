@@ -4,10 +4,12 @@ Scoping: staff see every cohort; a user with the trainer permission (``lms.roles
 cohorts they train;
 anyone else sees none. Views turn "not in the scoped queryset" into a 404.
 
-The cohort report is computed in a constant number of queries whatever the number of
-participants, modules and challenge entries: a few grouped SQL aggregates over the whole
-cohort, then per-row rules (streak, at-risk) in Python, then sorting, filtering and paging,
-then one query for the module cells of the rows shown.
+The cohort page (``cohort_page``) runs a constant number of queries whatever the number of
+participants, modules and challenge entries: the at-risk rules and the sort keys are SQL
+expressions (``_annotated``), so the whole cohort is counted, filtered, sorted and paged in the
+database, and only the page of rows shown is built in Python (their challenge figures, streaks,
+module cells and reasons). ``cohort_report`` builds every row (or the chosen ones) the same way
+for the progress export, the drill-down and the nudge form.
 
 At-risk rules (only for active enrolments, once the cohort has started):
 
@@ -26,8 +28,25 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, FloatField, Q, QuerySet
-from django.db.models.functions import Coalesce, Greatest
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Greatest, Lower, NullIf, Trim
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from courses.models import Challenge
@@ -42,13 +61,16 @@ WIN_OUTCOMES = [value for value in Outcome.values if value != Outcome.NONE_YET]
 MAX_WEEKS = 52  # weekly columns computed in SQL; a longer programme shows its last 52 weeks
 MAX_PARTICIPANT_COHORTS = 10  # the participant's cohort section on /learn/ shows at most this many
 
-SORTS = {
-    "name": "sort_name",
-    "progress": "progress",
-    "activity": "last_activity",
+PER_PAGE = 50  # rows of the cohort table per page
+
+# The sort keys of the cohort table; every one but ``streak`` is an SQL expression of ``_annotated``.
+SORTS = {"name", "progress", "activity", "week", "streak", "risk"}
+SQL_SORTS = {
+    "name": "name_key",
+    "progress": "progress_key",
+    "activity": "activity",
     "week": "week_count",
-    "streak": "streak",
-    "risk": "risk_sort",
+    "risk": "risk",
 }
 
 
@@ -200,146 +222,340 @@ def _week_columns(start: dt.date, current_week: int) -> dict[str, tuple[int, Q]]
 
 
 def _risk(row: ParticipantRow, *, now: dt.datetime, started: bool, expected: int) -> None:
+    """The at-risk reasons of one row, as text. The same rules are the SQL expression of
+    ``_annotated`` (``risk``), which filters, counts and sorts the whole cohort; a test checks
+    that both agree."""
     if row.status != EnrolmentStatus.ACTIVE or not started:
         return
     idle = now - row.last_activity
     row.inactive_days = idle.days
     if idle >= dt.timedelta(days=INACTIVE_DAYS):
-        row.reasons.append(f"No activity for {idle.days} days")
+        row.reasons.append(f"No activity for {idle.days} day{pluralize(idle.days)}")
     row.behind = max(0, expected - row.done)
     if row.behind >= BEHIND_MODULES:
-        row.reasons.append(f"{row.behind} modules behind ({row.done} done, {expected} expected by now)")
+        row.reasons.append(
+            f"{row.behind} module{pluralize(row.behind)} behind ({row.done} done, {expected} expected by now)"
+        )
     if row.exhausted:
-        plural = "s" if row.exhausted > 1 else ""
-        row.reasons.append(f"Quiz attempts used up without passing ({row.exhausted} module{plural})")
+        row.reasons.append(f"Quiz attempts used up without passing ({row.exhausted} module{pluralize(row.exhausted)})")
 
 
-def cohort_report(
-    *, cohort: Cohort, now: dt.datetime | None = None, enrolment_ids: Iterable[int] | None = None
-) -> CohortReport:
-    """Every participant's aggregates and the cohort's charts: a constant number of queries.
+@dataclass
+class _Context:
+    """What every row's rules need, resolved once per request (two queries: modules, challenges)."""
 
-    With ``enrolment_ids`` (the drill-down, the nudge form), only those participants' rows are
-    computed, with the same rules, and the cohort-wide charts are left empty."""
+    now: dt.datetime
+    today: dt.date
+    current_week: int
+    modules: list[ModuleInfo]
+    required_ids: list[int]
+    targets: dict[int, int]
+    week_target: int | None
+    expected: int
+    columns: dict[str, tuple[int, Q]]
+
+    @property
+    def started(self) -> bool:
+        return self.current_week >= 1
+
+
+def _context(cohort: Cohort, now: dt.datetime | None) -> _Context:
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    start = cohort.start_date
-    current_week = weeks.week_of(start, today)
+    current_week = weeks.week_of(cohort.start_date, today)
     modules = module_infos(course=cohort.course)
     required_ids = [m.id for m in modules if m.required]
     targets = targets_by_week(course_id=cohort.course_id)
-    week_target = weeks.target_for_week(current_week, targets)
-    expected = expected_modules(
-        week=current_week,
-        module_count=len(required_ids),
-        programme_weeks=programme_weeks_of(cohort, len(required_ids)),
+    return _Context(
+        now=now,
+        today=today,
+        current_week=current_week,
+        modules=modules,
+        required_ids=required_ids,
+        targets=targets,
+        week_target=weeks.target_for_week(current_week, targets),
+        expected=expected_modules(
+            week=current_week,
+            module_count=len(required_ids),
+            programme_weeks=programme_weeks_of(cohort, len(required_ids)),
+        ),
+        columns=_week_columns(cohort.start_date, current_week),
     )
 
-    in_cohort = Q(enrolment__cohort=cohort) & ~Q(enrolment__status=EnrolmentStatus.WITHDRAWN)
-    chosen = Q()
-    if enrolment_ids is not None:
-        ids = list(enrolment_ids)
-        in_cohort &= Q(enrolment_id__in=ids)
-        chosen = Q(pk__in=ids)
-    columns = _week_columns(start, current_week)
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """A correlated ``COUNT(*)`` of ``queryset`` (already filtered on ``OuterRef("pk")``), 0 when empty."""
+    counted = queryset.order_by().values("enrolment_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _annotated(cohort: Cohort, ctx: _Context) -> QuerySet[Enrolment]:
+    """The cohort's current enrolments with each participant's figures and the at-risk rules as
+    SQL expressions, so the whole cohort is filtered, counted, sorted and paged in the database.
+
+    ``done`` (required modules completed), ``exhausted`` (modules with attempts used up, not
+    passed) and ``week_count`` (entries this week) are correlated counts over the covering
+    indexes ``ml_progress_enrol_cover`` and ``ml_log_enrol_date``; ``risk`` is the number of
+    at-risk reasons (the rules of ``_risk``)."""
+    limited = [m for m in ctx.modules if m.max_attempts]
+    exhausted_q = Q(pk__in=[])
+    for m in limited:
+        exhausted_q |= Q(module_id=m.id, attempts_used__gte=m.max_attempts)
+    mine = ModuleProgress.objects.filter(enrolment=OuterRef("pk"))
+    if ctx.started:
+        lo, hi = weeks.week_bounds(cohort.start_date, ctx.current_week)
+        week_count = _count(
+            ChallengeLog.objects.filter(enrolment=OuterRef("pk"), occurred_on__gte=lo, occurred_on__lte=hi)
+        )
+    else:
+        week_count = Value(0)
+    full_name = Trim(Concat("user__first_name", Value(" "), "user__last_name"))
     enrolments = (
-        Enrolment.objects.filter(chosen, cohort=cohort)
+        Enrolment.objects.filter(cohort=cohort)
         .exclude(status=EnrolmentStatus.WITHDRAWN)
-        .annotate(activity=Greatest(Coalesce("last_activity_at", "enrolled_at"), "enrolled_at"))
-        .values(
-            "pk",
-            "user_id",
-            "status",
-            "activity",
-            "user__first_name",
-            "user__last_name",
-            "user__username",
-            "user__email",
+        .annotate(
+            activity=Greatest(Coalesce("last_activity_at", "enrolled_at"), "enrolled_at"),
+            display_name=Coalesce(NullIf(full_name, Value("")), "user__username"),
+            name_key=Lower("display_name"),
+            done=_count(mine.filter(completed_at__isnull=False, module_id__in=ctx.required_ids))
+            if ctx.required_ids
+            else Value(0),
+            exhausted=_count(mine.filter(exhausted_q, quiz_passed_at__isnull=True)) if limited else Value(0),
+            week_count=week_count,
         )
     )
-    rows: dict[int, ParticipantRow] = {}
-    for e in enrolments:
-        name = f"{e['user__first_name']} {e['user__last_name']}".strip() or e["user__username"]
-        rows[e["pk"]] = ParticipantRow(
+    if not ctx.started:
+        return enrolments.annotate(risk=Value(0), progress_key=_progress_key(ctx))
+
+    def flag(**condition) -> Case:
+        return Case(When(**condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    inactive = flag(activity__lte=ctx.now - dt.timedelta(days=INACTIVE_DAYS))
+    behind = flag(done__lte=ctx.expected - BEHIND_MODULES) if ctx.expected >= BEHIND_MODULES else Value(0)
+    used_up = flag(exhausted__gt=0)
+    return enrolments.annotate(
+        risk=Case(
+            When(status=EnrolmentStatus.ACTIVE, then=inactive + behind + used_up),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        progress_key=_progress_key(ctx),
+    )
+
+
+def _progress_key(ctx: _Context) -> Case:
+    """Orders like ``progress``: required modules done, a completed enrolment counting as all."""
+    return Case(
+        When(status=EnrolmentStatus.COMPLETED, then=Value(max(1, len(ctx.required_ids)))),
+        default=F("done"),
+        output_field=IntegerField(),
+    )
+
+
+_ROW_FIELDS = ("pk", "user_id", "status", "activity", "display_name", "user__email", "done", "exhausted", "week_count")
+
+
+def _rows_from(values: Iterable[dict], ctx: _Context) -> list[ParticipantRow]:
+    rows = []
+    required = len(ctx.required_ids)
+    for e in values:
+        row = ParticipantRow(
             enrolment_id=e["pk"],
             user_id=e["user_id"],
-            name=name,
+            name=e["display_name"],
             email=e["user__email"],
             status=e["status"],
             last_activity=e["activity"],
+            done=e["done"],
+            exhausted=e["exhausted"],
+            week_count=e["week_count"],
         )
+        row.progress = (
+            100 if row.status == EnrolmentStatus.COMPLETED else (round(100 * row.done / required) if required else 0)
+        )
+        _risk(row, now=ctx.now, started=ctx.started, expected=ctx.expected)
+        rows.append(row)
+    return rows
 
-    # One scan of the cohort's entries grouped by participant (an integer key, so a cheap hash
-    # aggregate): entries, follow-ups overdue, wins and the weekly counts, as plain integers.
-    week_numbers = [week for week, _ in columns.values()]
+
+def _fill_challenge_figures(rows: list[ParticipantRow], ctx: _Context, in_cohort: Q) -> None:
+    """Entries, overdue follow-ups, wins, weekly counts and streaks of ``rows``: one grouped query."""
+    if not rows:
+        return
+    by_id = {r.enrolment_id: r for r in rows}
+    week_numbers = [week for week, _ in ctx.columns.values()]
     logs = (
         ChallengeLog.objects.filter(in_cohort)
         .values("enrolment_id")
         .annotate(
             entries=Count("pk"),
-            overdue=Count("pk", filter=Q(follow_up=FollowUp.PLANNED, follow_up_due__lt=today)),
+            overdue=Count("pk", filter=Q(follow_up=FollowUp.PLANNED, follow_up_due__lt=ctx.today)),
             wins=Count("pk", filter=Q(outcome__in=WIN_OUTCOMES)),
-            **{name: Count("pk", filter=q) for name, (_, q) in columns.items()},
+            **{name: Count("pk", filter=q) for name, (_, q) in ctx.columns.items()},
         )
         .order_by()
-        .values_list("enrolment_id", "entries", "overdue", "wins", *columns)
+        .values_list("enrolment_id", "entries", "overdue", "wins", *ctx.columns)
     )
     for enrolment_id, entries, overdue, wins, *counts in logs:
-        row = rows.get(enrolment_id)
+        row = by_id.get(enrolment_id)
         if row:
             row.entries, row.overdue, row.wins = entries, overdue, wins
             row.counts_by_week = {week: n for week, n in zip(week_numbers, counts, strict=True) if n}
-
-    exhausted_q = Q(pk__in=[])
-    for m in modules:
-        if m.max_attempts:
-            exhausted_q |= Q(module_id=m.id, attempts_used__gte=m.max_attempts)
-    progress = (
-        ModuleProgress.objects.filter(in_cohort)
-        .values("enrolment_id")
-        .annotate(
-            done=Count("pk", filter=Q(completed_at__isnull=False, module_id__in=required_ids)),
-            exhausted=Count("pk", filter=exhausted_q & Q(quiz_passed_at__isnull=True)),
-        )
-        .order_by()
-    )
-    for p in progress:
-        row = rows.get(p["enrolment_id"])
-        if row:
-            row.done, row.exhausted = p["done"], p["exhausted"]
-
-    # Check-ins answered and booster retention: two grouped queries (lms/selectors/practice.py).
-    practice, by_module = practice_by_enrolment(
-        cohort=cohort, enrolment_ids=None if enrolment_ids is None else list(rows)
-    )
-    for enrolment_id, stats in practice.items():
-        if enrolment_id in rows:
-            rows[enrolment_id].practice = stats
-
-    started = current_week >= 1
-    resolved = weeks.resolve_targets(current_week, targets)
-    for row in rows.values():
-        row.progress = round(100 * row.done / len(required_ids)) if required_ids else 0
-        if row.status == EnrolmentStatus.COMPLETED:
-            row.progress = 100
-        row.week_count = row.counts_by_week.get(current_week, 0)
+    resolved = weeks.resolve_targets(ctx.current_week, ctx.targets)
+    for row in rows:
         row.streak = weeks.streak(
-            current_week=current_week, counts_by_week=row.counts_by_week, targets_by_week=targets, resolved=resolved
+            current_week=ctx.current_week,
+            counts_by_week=row.counts_by_week,
+            targets_by_week=ctx.targets,
+            resolved=resolved,
         )
-        _risk(row, now=now, started=started, expected=expected)
 
+
+def _fill_practice(rows: list[ParticipantRow], practice: dict[int, PracticeStats]) -> None:
+    for row in rows:
+        if row.enrolment_id in practice:
+            row.practice = practice[row.enrolment_id]
+
+
+def _in_cohort(cohort: Cohort, enrolment_ids: list[int] | None = None) -> Q:
+    q = Q(enrolment__cohort=cohort) & ~Q(enrolment__status=EnrolmentStatus.WITHDRAWN)
+    if enrolment_ids is not None:
+        q &= Q(enrolment_id__in=enrolment_ids)
+    return q
+
+
+def cohort_report(
+    *,
+    cohort: Cohort,
+    now: dt.datetime | None = None,
+    enrolment_ids: Iterable[int] | None = None,
+    charts: bool = True,
+) -> CohortReport:
+    """Every participant's row (or only ``enrolment_ids``'s: the drill-down, the nudge form) and,
+    over the whole cohort, the charts: a constant number of queries.
+
+    The cohort page itself does not build every row: it reads one page of them with
+    ``cohort_page``. This serves the progress export, the drill-down and the nudge form."""
+    ctx = _context(cohort, now)
+    enrolments = _annotated(cohort, ctx)
+    ids = None
+    if enrolment_ids is not None:
+        ids = list(enrolment_ids)
+        enrolments = enrolments.filter(pk__in=ids)
+    rows = _rows_from(enrolments.order_by("pk").values(*_ROW_FIELDS), ctx)
+    _fill_challenge_figures(rows, ctx, _in_cohort(cohort, ids))
+    practice, by_module = practice_by_enrolment(cohort=cohort, enrolment_ids=ids)
+    _fill_practice(rows, practice)
+    whole = enrolment_ids is None and charts
     return CohortReport(
         cohort=cohort,
-        today=today,
-        current_week=current_week,
-        modules=modules,
-        targets_by_week=targets,
-        week_target=week_target,
-        expected=expected,
-        rows=list(rows.values()),
-        **(_charts(cohort, modules, rows, in_cohort, columns, targets) if enrolment_ids is None else _NO_CHARTS),
-        practice=cohort_totals(practice, rows),
-        retention_chart=_retention_chart(modules, by_module),
+        today=ctx.today,
+        current_week=ctx.current_week,
+        modules=ctx.modules,
+        targets_by_week=ctx.targets,
+        week_target=ctx.week_target,
+        expected=ctx.expected,
+        rows=rows,
+        **(_charts(cohort, ctx, len(rows)) if whole else _NO_CHARTS),
+        practice=cohort_totals(practice, [r.enrolment_id for r in rows]),
+        retention_chart=_retention_chart(ctx.modules, by_module),
+    )
+
+
+@dataclass
+class CohortPage:
+    """One page of the cohort table, with the counts and charts of the whole cohort."""
+
+    cohort: Cohort
+    current_week: int
+    modules: list[ModuleInfo]
+    week_target: int | None
+    expected: int
+    total: int
+    at_risk_count: int
+    filtered_count: int
+    page: Page
+    rows: list[ParticipantRow]
+    module_chart: list[dict]
+    weekly_chart: list[dict]
+    outcome_chart: list[dict]
+    practice: PracticeStats
+    retention_chart: list[dict]
+
+    @property
+    def required_count(self) -> int:
+        return sum(1 for m in self.modules if m.required)
+
+
+def _search(q: str) -> Q:
+    needle = q.strip()
+    if not needle:
+        return Q()
+    return Q(display_name__icontains=needle) | Q(user__email__icontains=needle)
+
+
+def cohort_page(
+    *,
+    cohort: Cohort,
+    at_risk: bool = False,
+    q: str = "",
+    sort: str = "name",
+    page_number=1,
+    per_page: int = PER_PAGE,
+    now: dt.datetime | None = None,
+) -> CohortPage:
+    """The cohort page: the whole cohort filtered (``at_risk``, name or email contains ``q``),
+    counted and sorted in SQL (``-key`` sorts descending), and only the page of rows shown built
+    in Python. A constant number of queries: modules, challenges, the counts, the page's rows,
+    their challenge figures, their module cells, practice (three), and the three charts.
+
+    Sorting by streak, the one figure SQL does not compute, reads the filtered rows' weekly
+    counts (the challenge-figures query over them) and sorts those in Python."""
+    ctx = _context(cohort, now)
+    enrolments = _annotated(cohort, ctx)
+    wanted = _search(q)
+    if at_risk:
+        wanted &= Q(risk__gt=0)
+    # One pass over the cohort; the rule's correlated counts are evaluated once more only for a
+    # name or email search (the filtered count is otherwise the total or the at-risk count).
+    aggregates = {"total": Count("pk"), "at_risk": Count("pk", filter=Q(risk__gt=0))}
+    if q.strip():
+        aggregates["shown"] = Count("pk", filter=wanted)
+    counts = enrolments.aggregate(**aggregates)
+    if "shown" not in counts:
+        counts["shown"] = counts["at_risk"] if at_risk else counts["total"]
+    page = Paginator(range(counts["shown"]), per_page).get_page(page_number)
+    offset = page.start_index() - 1 if counts["shown"] else 0
+    chosen = enrolments.filter(wanted)
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    if key == "streak":
+        everyone = _rows_from(chosen.values(*_ROW_FIELDS), ctx)
+        _fill_challenge_figures(everyone, ctx, _in_cohort(cohort, [r.enrolment_id for r in everyone]))
+        everyone.sort(key=lambda r: (r.streak, r.sort_name, r.enrolment_id), reverse=descending)
+        rows = everyone[offset : offset + per_page]
+    else:
+        order = [SQL_SORTS.get(key, "name_key"), "name_key", "pk"]
+        order_by = [F(o).desc() if descending else F(o).asc() for o in order]
+        rows = _rows_from(chosen.order_by(*order_by)[offset : offset + per_page].values(*_ROW_FIELDS), ctx)
+        _fill_challenge_figures(rows, ctx, _in_cohort(cohort, [r.enrolment_id for r in rows]))
+    fill_module_cells(rows, ctx.modules)
+    practice, by_module = practice_by_enrolment(cohort=cohort)
+    _fill_practice(rows, practice)
+    return CohortPage(
+        cohort=cohort,
+        current_week=ctx.current_week,
+        modules=ctx.modules,
+        week_target=ctx.week_target,
+        expected=ctx.expected,
+        total=counts["total"],
+        at_risk_count=counts["at_risk"],
+        filtered_count=counts["shown"],
+        page=page,
+        rows=rows,
+        **_charts(cohort, ctx, counts["total"]),
+        practice=cohort_totals(practice, practice.keys()),
+        retention_chart=_retention_chart(ctx.modules, by_module),
     )
 
 
@@ -357,16 +573,17 @@ def _retention_chart(modules: list[ModuleInfo], by_module: dict[int, dict]) -> l
 _NO_CHARTS = {"module_chart": [], "weekly_chart": [], "outcome_chart": []}
 
 
-def _charts(cohort, modules, rows: dict, in_cohort: Q, columns, targets) -> dict:
-    """The cohort-wide charts (only for a report over every participant)."""
+def _charts(cohort: Cohort, ctx: _Context, participants: int) -> dict:
+    """The cohort-wide charts: three grouped queries whose results do not grow with the cohort."""
+    in_cohort = _in_cohort(cohort)
     return {
-        "module_chart": _module_chart(cohort, modules, len(rows), in_cohort),
-        "weekly_chart": _weekly_chart(list(rows.values()), columns, targets),
-        "outcome_chart": _outcome_chart(in_cohort, columns),
+        "module_chart": _module_chart(ctx.modules, participants, in_cohort),
+        "weekly_chart": _weekly_chart(ctx, participants, in_cohort),
+        "outcome_chart": _outcome_chart(in_cohort, ctx.columns),
     }
 
 
-def _module_chart(cohort, modules, participants: int, in_cohort: Q) -> list[dict]:
+def _module_chart(modules, participants: int, in_cohort: Q) -> list[dict]:
     counts = {
         c["module_id"]: c
         for c in ModuleProgress.objects.filter(in_cohort)
@@ -388,27 +605,37 @@ def _module_chart(cohort, modules, participants: int, in_cohort: Q) -> list[dict
     return chart
 
 
-def _weekly_chart(rows: list[ParticipantRow], columns, targets) -> list[dict]:
-    total = len(rows)
-    week_targets = {week: weeks.target_for_week(week, targets) for _, (week, _q) in columns.items()}
-    active = dict.fromkeys(week_targets, 0)
-    met = dict.fromkeys(week_targets, 0)
-    for row in rows:
-        for week, count in row.counts_by_week.items():
-            if week in active:
-                active[week] += 1
-                if week_targets[week] and count >= week_targets[week]:
-                    met[week] += 1
-    return [
-        {
-            "week": week,
-            "active": active[week],
-            "met": met[week],
-            "target": target,
-            "percent": round(100 * active[week] / total) if total else 0,
-        }
-        for week, target in week_targets.items()
-    ]
+def _weekly_chart(ctx: _Context, total: int, in_cohort: Q) -> list[dict]:
+    """Per week: participants with an entry, and those meeting the week's target. One query that
+    counts entries per participant and week, then participants per week, and returns one row."""
+    if not ctx.columns:
+        return []
+    week_targets = {week: weeks.target_for_week(week, ctx.targets) for week, _q in ctx.columns.values()}
+    per_participant = (
+        ChallengeLog.objects.filter(in_cohort)
+        .values("enrolment_id")
+        .annotate(**{name: Count("pk", filter=q) for name, (_, q) in ctx.columns.items()})
+        .order_by()
+    )
+    figures = {}
+    for name, (week, _q) in ctx.columns.items():
+        figures[f"active_{name}"] = Count("enrolment_id", filter=Q(**{f"{name}__gt": 0}))
+        if week_targets[week]:
+            figures[f"met_{name}"] = Count("enrolment_id", filter=Q(**{f"{name}__gte": week_targets[week]}))
+    counts = per_participant.aggregate(**figures)
+    chart = []
+    for name, (week, _q) in ctx.columns.items():
+        active = counts[f"active_{name}"] or 0
+        chart.append(
+            {
+                "week": week,
+                "active": active,
+                "met": counts.get(f"met_{name}") or 0,
+                "target": week_targets[week],
+                "percent": round(100 * active / total) if total else 0,
+            }
+        )
+    return chart
 
 
 def _outcome_chart(in_cohort: Q, columns) -> list[dict]:
@@ -432,18 +659,6 @@ def _outcome_chart(in_cohort: Q, columns) -> list[dict]:
         ]
         chart.append({"week": week, "outcomes": by_outcome, "total": sum(o["count"] for o in by_outcome)})
     return chart
-
-
-def filter_and_sort(rows: list[ParticipantRow], *, at_risk: bool = False, q: str = "", sort: str = "name"):
-    """Filter (at-risk only, name or email contains ``q``) and sort; ``-key`` sorts descending."""
-    needle = q.strip().casefold()
-    if at_risk:
-        rows = [r for r in rows if r.at_risk]
-    if needle:
-        rows = [r for r in rows if needle in r.name.casefold() or needle in r.email.casefold()]
-    descending = sort.startswith("-")
-    attr = SORTS.get(sort.lstrip("-"), "sort_name")
-    return sorted(rows, key=lambda r: (getattr(r, attr), r.sort_name, r.enrolment_id), reverse=descending)
 
 
 def fill_module_cells(rows: list[ParticipantRow], modules: list[ModuleInfo]) -> None:

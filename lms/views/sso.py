@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import auth
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import ratelimit
 from ..conf import conf
 from ..oidc import BACKEND_PATH, OrganisationAuthenticationRequestView, OrganisationOIDCBackend
+from ..roles import home_url
 from ..selectors.sso import sso_by_id, sso_for_email, sso_for_slug
 from ..services.sso import SsoRefused
 
@@ -158,4 +159,4 @@ def sso_callback(request):
     next_url = request.session.pop("oidc_login_next", None)
     auth.login(request, user, backend=BACKEND_PATH)
     request.session[SESSION_ORGANISATION] = sso.organisation_id
-    return HttpResponseRedirect(next_url or resolve_url("microlearn_lms:learn"))
+    return HttpResponseRedirect(next_url or home_url(user))

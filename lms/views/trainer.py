@@ -22,14 +22,14 @@ from django.views.decorators.http import require_http_methods
 from .. import exports, selectors
 from ..charts import bar_chart
 from ..models import Enrolment
-from ..roles import is_trainer
+from ..roles import home_url, is_trainer
 from ..selectors.badges import cohort_badge_count
 from ..selectors.cohorts import (
+    PER_PAGE,
     SORTS,
     cohort_list_stats,
+    cohort_page,
     cohort_report,
-    fill_module_cells,
-    filter_and_sort,
     participant_detail,
     participant_for_trainer,
 )
@@ -38,7 +38,6 @@ from ..services.cohorts import NUDGE_NOTE_MAX, CohortError, nudge_send
 from ..services.quiz import GRANT_REASON_MAX
 from .cohort_rows import row_html
 
-ROWS_PER_PAGE = 100
 COHORTS_PER_PAGE = 25
 
 
@@ -57,6 +56,13 @@ def _cohort(request, cohort_id: int):
     return get_object_or_404(selectors.cohorts_for_trainer(user=request.user), pk=cohort_id)
 
 
+@login_required
+def after_login(request):
+    """``/start/``, for a site's ``LOGIN_REDIRECT_URL``: a trainer who is not staff to their
+    cohorts, everyone else to /learn/ (``lms.roles.home_url``)."""
+    return redirect(home_url(request.user))
+
+
 @trainer_required
 def cohort_list(request):
     cohorts = selectors.cohorts_for_trainer(user=request.user).prefetch_related("trainers")
@@ -66,7 +72,7 @@ def cohort_list(request):
 
 
 def _charts(report) -> dict:
-    participants = len(report.rows)
+    participants = report.total
     modules = bar_chart(
         id="chart-modules",
         title="Module completion across the cohort",
@@ -88,29 +94,51 @@ def _charts(report) -> dict:
         desc="Challenge entries with an outcome beyond “none yet” (wins), by the week they happened.",
         items=[(f"Week {o['week']}", o["total"], str(o["total"])) for o in report.outcome_chart],
         maximum=most,
+        counts=True,
     )
     return {"modules": modules, "weekly": weekly, "outcomes": outcomes}
 
 
+SORT_OPTIONS = [
+    ("name", "Name"),
+    ("-progress", "Progress (most first)"),
+    ("progress", "Progress (least first)"),
+    ("activity", "Last activity (oldest first)"),
+    ("-week", "Entries this week (most first)"),
+    ("-streak", "Streak (longest first)"),
+    ("-risk", "At risk first"),
+]
+
+
 @trainer_required
 def cohort_detail(request, cohort_id: int):
+    """The cohort page: counts and charts over the whole cohort, one page of rows (``PER_PAGE``);
+    filter, sort and page are in the query string, so every view of the table has its own link."""
     cohort = _cohort(request, cohort_id)
-    report = cohort_report(cohort=cohort)
     at_risk = request.GET.get("at_risk") == "1"
     query = request.GET.get("q", "")[:100]
     sort = request.GET.get("sort", "name")
     if sort.lstrip("-") not in SORTS:
         sort = "name"
-    rows = filter_and_sort(report.rows, at_risk=at_risk, q=query, sort=sort)
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    shown = list(page.object_list)
-    fill_module_cells(shown, report.modules)
+    report = cohort_page(cohort=cohort, at_risk=at_risk, q=query, sort=sort, page_number=request.GET.get("page"))
     people_url = reverse("microlearn_lms:trainer-participant", args=[cohort.pk, 0]).removesuffix("0/")
+    required = report.required_count
     rows_html = mark_safe(  # noqa: S308 - every row is built with format_html
-        "".join(row_html(row, url=f"{people_url}{row.enrolment_id}/", week_target=report.week_target) for row in shown)
+        "".join(
+            row_html(
+                row,
+                url=f"{people_url}{row.enrolment_id}/",
+                week_target=report.week_target,
+                modules=report.modules,
+                required=required,
+            )
+            for row in report.rows
+        )
     )
     params = request.GET.copy()
     params.pop("page", None)
+    at_risk_params = params.copy()
+    at_risk_params["at_risk"] = "1"
     return render(
         request,
         "microlearn_lms/trainer/cohort_detail.html",
@@ -119,22 +147,16 @@ def cohort_detail(request, cohort_id: int):
             "report": report,
             # One query, and only for a course with the practice badge on (docs/badges.md).
             "badges_held": cohort_badge_count(cohort=cohort) if cohort.course.badge_enabled else None,
-            "page": page,
+            "page": report.page,
             "rows_html": rows_html,
             "at_risk": at_risk,
             "query": query,
             "sort": sort,
-            "sort_options": [
-                ("name", "Name"),
-                ("-progress", "Progress (most first)"),
-                ("progress", "Progress (least first)"),
-                ("activity", "Last activity (oldest first)"),
-                ("-week", "Entries this week (most first)"),
-                ("-streak", "Streak (longest first)"),
-                ("-risk", "At risk first"),
-            ],
-            "filtered_count": len(rows),
+            "sort_options": SORT_OPTIONS,
+            "per_page": PER_PAGE,
+            "filtered_count": report.filtered_count,
             "querystring": params.urlencode(),
+            "at_risk_querystring": at_risk_params.urlencode(),
             "charts": _charts(report),
         },
     )
@@ -174,7 +196,7 @@ def participant(request, cohort_id: int, enrolment_id: int):
 @trainer_required
 def export_progress(request, cohort_id: int):
     cohort = _cohort(request, cohort_id)
-    header, rows = exports.progress_rows(cohort_report(cohort=cohort))
+    header, rows = exports.progress_rows(cohort_report(cohort=cohort, charts=False))
     stamp = timezone.localdate().isoformat()
     return exports.streaming_csv(f"cohort-{cohort.pk}-progress-{stamp}.csv", header, rows)
 

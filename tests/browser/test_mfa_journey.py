@@ -46,7 +46,7 @@ def test_trainer_enrols_totp_and_signs_in_with_codes(strict_page, settings, mini
     recovery = page.locator("#recovery-codes code").all_inner_texts()
     assert len(recovery) == 10
     page.click("a:has-text('Continue')")
-    page.wait_for_url(re.compile(r"^[^?]*/learn/$"))
+    page.wait_for_url(re.compile(r"^[^?]*/trainer/cohorts/$"))  # a trainer's home after signing in
 
     sign_out(page)
     sign_in(page)
@@ -63,7 +63,7 @@ def test_trainer_enrols_totp_and_signs_in_with_codes(strict_page, settings, mini
     page.wait_for_url(re.compile(r"^[^?]*/accounts/2fa/verify/"))
     page.fill("#id_code", recovery[0])
     page.click("button:has-text('Verify')")
-    page.wait_for_url(re.compile(r"^[^?]*/learn/$"))
+    page.wait_for_url(re.compile(r"^[^?]*/trainer/cohorts/$"))
     assert "recovery code" in page.inner_text(".messages")
 
     sign_out(page)

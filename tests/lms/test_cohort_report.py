@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from courses.models import ModulePage
 from lms.models import EnrolmentStatus, Outcome
-from lms.selectors.cohorts import cohort_report, expected_modules, filter_and_sort
+from lms.selectors.cohorts import cohort_page, cohort_report, expected_modules
 from lms.services.challenges import challenge_log_create
 from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, progress, trainer_user
 
@@ -126,16 +126,86 @@ def test_entries_without_challenges_and_withdrawn_participants(cohort):
     assert report.rows == [] and report.week_target is None
 
 
-def test_filter_and_sort(cohort, modules):
+def page_ids(cohort, **kwargs):
+    return [r.enrolment_id for r in cohort_page(cohort=cohort, now=NOW, **kwargs).rows]
+
+
+def test_filter_and_sort_in_sql(cohort, modules):
     a = participant(cohort, first_name="Ann", last_name="Zed")
     b = participant(cohort, first_name="Bob", last_name="Young", last_activity=NOW - dt.timedelta(days=9))
     progress(a, modules[0], done=True, passed=True)
     progress(a, modules[1], done=True)
-    rows = cohort_report(cohort=cohort, now=NOW).rows
-    assert [r.enrolment_id for r in filter_and_sort(rows, at_risk=True)] == [b.pk]
-    assert [r.enrolment_id for r in filter_and_sort(rows, q="zed")] == [a.pk]
-    assert [r.enrolment_id for r in filter_and_sort(rows, sort="-progress")] == [a.pk, b.pk]
-    assert [r.enrolment_id for r in filter_and_sort(rows, sort="-risk")] == [b.pk, a.pk]
+    assert page_ids(cohort, at_risk=True) == [b.pk]
+    assert page_ids(cohort, q="zed") == [a.pk]
+    assert page_ids(cohort, q="ann zed") == [a.pk]  # the full name
+    assert page_ids(cohort, q=b.user.email.upper()) == [b.pk]
+    assert page_ids(cohort, sort="-progress") == [a.pk, b.pk]
+    assert page_ids(cohort, sort="progress") == [b.pk, a.pk]
+    assert page_ids(cohort, sort="-risk") == [b.pk, a.pk]
+    assert page_ids(cohort, sort="activity") == [b.pk, a.pk]
+    assert page_ids(cohort) == [a.pk, b.pk]
+
+
+def test_the_page_counts_the_whole_cohort_and_shows_one_page(cohort, modules, mini_programme):
+    challenge = ChallengeFactory(course=mini_programme, week=1, target=1)
+    people = [
+        participant(cohort, first_name=f"P{i:02d}", last_name="X", last_activity=NOW - dt.timedelta(days=i % 10))
+        for i in range(7)
+    ]
+    for i, e in enumerate(people):
+        for week in range(i % 3):
+            entry(e, challenge, on=cohort.start_date + dt.timedelta(days=7 * week))
+    first = cohort_page(cohort=cohort, now=NOW, per_page=3)
+    at_risk = [e.pk for e in people if row_of(cohort, e).at_risk]  # everyone is 2 modules behind
+    assert first.total == 7 and first.at_risk_count == len(at_risk) == 7 and first.filtered_count == 7
+    assert [r.name for r in first.rows] == ["P00 X", "P01 X", "P02 X"]
+    assert first.page.paginator.num_pages == 3 and first.page.has_next()
+    last = cohort_page(cohort=cohort, now=NOW, per_page=3, page_number=3)
+    assert [r.name for r in last.rows] == ["P06 X"]
+    assert cohort_page(cohort=cohort, now=NOW, per_page=3, page_number="bogus").page.number == 1
+    # streak (the one sort done in Python) pages the same way; the rows shown match the full report
+    by_streak = cohort_page(cohort=cohort, now=NOW, per_page=3, sort="-streak")
+    full = {r.enrolment_id: r for r in cohort_report(cohort=cohort, now=NOW).rows}
+    assert [r.streak for r in by_streak.rows] == sorted((r.streak for r in full.values()), reverse=True)[:3]
+    for row in first.rows + by_streak.rows:
+        expected = full[row.enrolment_id]
+        assert (row.reasons, row.streak, row.week_count, row.entries) == (
+            expected.reasons,
+            expected.streak,
+            expected.week_count,
+            expected.entries,
+        )
+
+
+def test_sql_at_risk_rule_agrees_with_the_reasons(cohort, modules, mini_programme):
+    """The SQL expression (filter, count, sort) and the Python reasons are the same rules."""
+    first, second = modules
+    cases = [
+        {"days": 7},  # inactive, exactly 7 days
+        {"days": 6.99},  # just active
+        {"done": 1},  # one behind: fine
+        {"done": 0},  # two behind
+        {"used_up": True, "done": 2},
+        {"completed": True, "days": 30},
+    ]
+    for i, case in enumerate(cases):
+        e = participant(cohort, first_name=f"C{i}", last_activity=NOW - dt.timedelta(days=case.get("days", 1)))
+        done = case.get("done", 2)
+        if case.get("used_up"):
+            progress(e, first, attempts=3, best=10)
+            progress(e, second, done=True)
+        else:
+            for m in modules[:done]:
+                progress(e, m, done=True, passed=True)
+        if case.get("completed"):
+            e.status, e.completed_at = EnrolmentStatus.COMPLETED, NOW
+            e.save()
+    report = cohort_report(cohort=cohort, now=NOW)
+    page = cohort_page(cohort=cohort, now=NOW, at_risk=True)
+    assert sorted(r.enrolment_id for r in page.rows) == sorted(r.enrolment_id for r in report.rows if r.at_risk)
+    assert page.at_risk_count == report.at_risk_count == 3
+    by_risk = cohort_page(cohort=cohort, now=NOW, sort="-risk").rows
+    assert [len(r.reasons) for r in by_risk] == sorted((len(r.reasons) for r in report.rows), reverse=True)
 
 
 def _populate(cohort, modules, challenge, n):
@@ -183,12 +253,15 @@ def test_cohort_page_query_count_is_exact(client, mini_programme, modules, djang
     client.force_login(trainer)
     client.get(reverse("microlearn_lms:trainer-cohort", args=[small.pk]))
     # session, user, the two permission lookups (the trainer permission; Wagtail's user bar then
-    # reuses them), cohort, modules, challenges, enrolments, progress aggregates, entry aggregates
-    # per participant, plans made and kept, check-ins and booster retention per participant
-    # (issue 18), wins per outcome and week (outcome chart), module chart, module cells of the rows shown
+    # reuses them), cohort, modules, challenges; the whole cohort's counts (participants, at
+    # risk, matching the filter); the page's rows (rules in SQL), their challenge figures and
+    # module cells; plans made and kept, check-ins and booster retention (issue 18); the
+    # charts: module completion, weekly participation, wins per outcome and week
     for cohort in (small, large):
-        with django_assert_num_queries(16):
-            client.get(reverse("microlearn_lms:trainer-cohort", args=[cohort.pk]), {"at_risk": "1"})
+        for params in ({"at_risk": "1"}, {"sort": "-streak", "q": "e"}, {"sort": "-progress", "page": "2"}):
+            with django_assert_num_queries(17):
+                response = client.get(reverse("microlearn_lms:trainer-cohort", args=[cohort.pk]), params)
+            assert response.status_code == 200
 
 
 def test_the_report_of_chosen_participants_has_their_full_rows_and_no_charts(cohort, modules, mini_programme):

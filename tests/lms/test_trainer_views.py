@@ -2,7 +2,9 @@
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -12,6 +14,7 @@ from django.utils import timezone
 from courses.models import ModulePage
 from lms.exports import safe_cell
 from lms.models import FollowUp, NudgeLog, Setting
+from lms.roles import trainer_permission
 from lms.services import CohortError, cohort_add_participant, nudge_send
 from tests.factories import CohortFactory, UserFactory
 from tests.factories_cohorts import ChallengeFactory, cohort_for, entry, participant, progress, trainer_user
@@ -259,3 +262,100 @@ def test_a_nudge_is_emailed_by_the_worker_once_and_shows_queued_until_then(clien
     assert len(mail.outbox) == 1 and "See you Monday" in mail.outbox[0].body
     log.refresh_from_db()
     assert log.emailed_at is not None and "queued for sending" not in client.get(drill).content.decode()
+
+
+# --- The cohort table: pages of 50, the at-risk link (issue 16, item 3) -------------------------
+def test_the_table_shows_50_rows_a_page_with_filter_and_sort_kept(client, mini_programme):
+    trainer = trainer_user()
+    cohort = cohort_for(mini_programme, trainers=[trainer])
+    stale = timezone.now() - dt.timedelta(days=9)
+    people = [
+        participant(cohort, first_name=f"P{i:02d}", last_name="Page", last_activity=stale if i % 4 == 0 else None)
+        for i in range(53)
+    ]
+    client.force_login(trainer)
+    url = reverse("microlearn_lms:trainer-cohort", args=[cohort.pk])
+    first = client.get(url, {"sort": "name"})
+    body = first.content.decode()
+    assert body.count('<th scope="row" class="col-name">') == 50
+    assert "P00 Page" in body and "P49 Page" in body and "P50 Page" not in body
+    assert "showing 1\N{EN DASH}50 (page 1 of 2, 50 a page)" in body
+    assert 'href="?sort=name&amp;page=2" rel="next"' in body  # the sort stays in the link
+    second = client.get(url, {"sort": "name", "page": "2"}).content.decode()
+    assert second.count('<th scope="row" class="col-name">') == 3 and "P52 Page" in second
+    # every participant is two modules behind (week 3 of a two-module course): all at risk
+    assert f"<strong>{len(people)}</strong> at risk</a>" in body
+    by_name = client.get(url, {"q": "P1", "sort": "-name"}).content.decode()
+    assert "10 participants match." in by_name
+    assert by_name.index("P19 Page") < by_name.index("P10 Page")
+
+
+def test_the_at_risk_count_links_to_the_at_risk_filter(client, mini_programme):
+    trainer = trainer_user()
+    cohort = cohort_for(mini_programme, trainers=[trainer])
+    idle = participant(cohort, first_name="Idle", last_name="One", last_activity=timezone.now() - dt.timedelta(days=8))
+    fine = participant(cohort, first_name="Fine", last_name="Two")
+    for module in ModulePage.objects.child_of(mini_programme):
+        progress(idle, module, done=True, passed=True)
+        progress(fine, module, done=True, passed=True)
+    client.force_login(trainer)
+    url = reverse("microlearn_lms:trainer-cohort", args=[cohort.pk])
+    body = client.get(url, {"sort": "-progress", "page": "1"}).content.decode()
+    link = re.search(r'<a href="([^"]+)" class="at-risk-link"[^>]*><strong>(\d+)</strong> at risk</a>', body)
+    assert link and link.group(2) == "1"
+    href = html.unescape(link.group(1))
+    assert href.startswith("?") and "at_risk=1" in href and "sort=-progress" in href and "page=" not in href
+    filtered = client.get(url + href.split("#")[0]).content.decode()
+    assert "Idle One" in filtered and "Fine Two" not in filtered
+    assert "No activity for 8 days" in filtered  # the reasons, under the name
+    assert 'id="at_risk" name="at_risk" value="1" checked' in filtered
+
+
+def test_the_drill_down_pluralises_and_writes_valid_times(client, world, mini_programme):
+    cohort = world["cohort_b"]
+    challenge = ChallengeFactory(course=mini_programme, week=1)
+    entry(world["in_b"], challenge, outcome="meeting")
+    nudge_send(cohort=cohort, sender=world["staff"], enrolment_ids=[world["in_b"].pk])
+    client.force_login(world["staff"])
+    body = client.get(reverse("microlearn_lms:trainer-participant", args=[cohort.pk, world["in_b"].pk])).content
+    body = body.decode()
+    assert "<strong>1</strong> win</li>" in body and "1 wins" not in body
+    assert "<strong>0</strong> overdue follow-ups</li>" in body
+    stamps = re.findall(r'<time datetime="([^"]+)"', body)
+    assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", s) for s in stamps)
+
+
+# --- Where signing in leads ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "lands"),
+    [("trainer", "/trainer/cohorts/"), ("participant", "/learn/"), ("staff", "/learn/"), ("superuser", "/learn/")],
+)
+def test_login_lands_trainers_on_their_cohorts(client, who, lands):
+    if who == "trainer":
+        user = trainer_user(username="t")
+    else:
+        user = UserFactory(username="u", is_staff=who in ("staff", "superuser"), is_superuser=who == "superuser")
+        if who == "staff":
+            user.user_permissions.add(trainer_permission())  # a staff trainer keeps the learner's home
+    response = client.post(reverse("login"), {"username": user.username, "password": "pw-for-tests"})
+    assert response.status_code == 302 and response["Location"] == lands
+    assert client.get(reverse("microlearn_lms:start"))["Location"] == lands  # LOGIN_REDIRECT_URL's view
+    assert client.get(lands).status_code == 200
+
+
+def test_login_with_next_goes_there_even_for_a_trainer(client):
+    trainer_user(username="t")
+    response = client.post(reverse("login") + "?next=/learn/account/", {"username": "t", "password": "pw-for-tests"})
+    assert response["Location"] == "/learn/account/"
+    client.logout()
+    evil = client.post(reverse("login") + "?next=https://evil.example/", {"username": "t", "password": "pw-for-tests"})
+    assert evil["Location"] == "/trainer/cohorts/"  # an unsafe next is ignored
+
+
+def test_login_redirect_setting_names_the_dispatching_view(settings):
+    assert reverse(settings.LOGIN_REDIRECT_URL) == reverse("microlearn_lms:start") == "/start/"
+
+
+def test_start_needs_a_login(client):
+    response = client.get(reverse("microlearn_lms:start"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
