@@ -30,6 +30,8 @@ SCREENS = [
     ("quiz", "participant", lambda s: f"/learn/attempts/{s['open_attempt']}/", None),
     ("challenge", "participant", lambda s: f"/learn/challenges/{s['course_id']}/", None),
     ("wins", "participant", lambda s: f"/learn/challenges/{s['course_id']}/wins/", None),
+    ("wins-charts", "participant", lambda s: f"/learn/challenges/{s['course_id']}/wins/", "#settings-heading"),
+    ("wins-weekly", "participant", lambda s: f"/learn/challenges/{s['course_id']}/wins/", "#weekly-heading"),
     ("practice-boosters", "participant", lambda s: "/learn/", "[data-testid=boosters]"),
     ("practice-checkin", "anonymous", lambda s: f"/learn/check-ins/{s['checkin_token']}/", None),
     ("plans", "participant", lambda s: "/learn/", "section[aria-labelledby=plans-dashboard-heading]"),
