@@ -371,17 +371,19 @@ class CertificateOut(FastOutSerializer):
 
 
 # The Open Badges credential of a certificate (``lms.models.IssuedCredential``), docs/credentials.md.
-class CertificateCredentialOut(serializers.Serializer):
+class CertificateCredentialOut(FastOutSerializer):
     id = serializers.CharField(source="urn", help_text="The credential's id, a urn:uuid.")
     certificate = serializers.UUIDField(source="object_id")
-    status = serializers.SerializerMethodField(help_text="active, or revoked (its bit in the status list is set).")
-    issuer = serializers.SerializerMethodField(help_text="The issuer's did:web.")
+    status = serializers.ChoiceField(
+        choices=["active", "revoked"], help_text="active, or revoked (its bit in the status list is set)."
+    )
+    issuer = serializers.CharField(help_text="The issuer's did:web.")
     status_list_index = serializers.IntegerField(source="status_index")
     valid_from = serializers.DateTimeField()
     valid_until = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
     jwt = serializers.CharField(help_text="The OpenBadgeCredential as a VC-JWT (compact JWS, EdDSA): the proof.")
-    credential = serializers.SerializerMethodField(help_text="The decoded OpenBadgeCredential (the JWT's payload).")
+    credential = serializers.DictField(help_text="The decoded OpenBadgeCredential (the JWT's payload).")
 
     def get_status(self, credential) -> str:
         return "revoked" if credential.revoked_at else "active"

@@ -23,22 +23,26 @@ import pytest
 
 VNU_DIR = Path(__file__).resolve().parent / "vnu"
 VNU_JAR = VNU_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+VNU_INSTALLED = VNU_DIR / "node_modules" / ".installed"  # written once `npm ci` has finished
 START_TIMEOUT = 120  # seconds: the JVM reads its schemas on start, slowly on a busy 2-core machine
 
 
 def ensure_installed() -> None:
     if shutil.which("java") is None:
         pytest.fail("java not found: the HTML checks need a Java runtime (apt-get install -y default-jre-headless)")
-    if VNU_JAR.is_file():
+    # Only the marker written after `npm ci` finished says the install is done: another worker
+    # may be half-way through unpacking vnu.jar.
+    if VNU_INSTALLED.is_file():
         return
     if shutil.which("npm") is None:
         pytest.fail("npm not found: the HTML checks install vnu-jar with npm (apt-get install -y nodejs npm)")
     with open(VNU_DIR / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not VNU_JAR.is_file():
+        if not VNU_INSTALLED.is_file():
             subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=VNU_DIR, check=True, timeout=300
             )
+            VNU_INSTALLED.touch()
 
 
 def _free_port() -> int:

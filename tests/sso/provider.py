@@ -24,18 +24,24 @@ import requests
 PROVIDER_DIR = Path(__file__).resolve().parent / "provider"
 
 
+INSTALLED = PROVIDER_DIR / "node_modules" / ".installed"  # written once `npm ci` has finished
+
+
 def ensure_installed() -> None:
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+    """``npm ci`` once, under a file lock. Another worker may be half-way through unpacking, so
+    only the marker written after it finished (never a package folder) says the install is done."""
+    if INSTALLED.is_file():
         return
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} not found: the SSO tests need Node.js 20.19+ (apt-get install -y nodejs npm)")
     with open(PROVIDER_DIR / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+        if not INSTALLED.is_file():
             subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PROVIDER_DIR, check=True, timeout=300
             )
+            INSTALLED.touch()
 
 
 def free_port() -> int:
