@@ -164,9 +164,11 @@ def assert_accessible(axe):
     return check
 
 
-def login(page, username, password):
+def login(page, username, password, lands_on="**/learn/"):
+    """Sign in and wait for the home the user lands on: /learn/, or ``lands_on`` (a trainer who is
+    not staff lands on "**/trainer/cohorts/", lms.roles.home_url)."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/learn/")
+    page.wait_for_url(lands_on)

@@ -78,7 +78,8 @@ def test_trainer_grants_an_attempt_and_the_participant_retakes(page, mini_progra
     services.quiz_attempt_submit(attempt=attempt, answers=wrong_answers(attempt, quiz), module=quiz)
 
     at_width(page, width)
-    login(page, "coach", "pw-for-tests")
+    login(page, "coach", "pw-for-tests", lands_on="**/trainer/cohorts/")  # a trainer lands on their cohorts
+    assert page.get_by_role("heading", level=1).inner_text() == "Cohorts"
     page.goto(f"/trainer/cohorts/{cohort.pk}/people/{enrolment.pk}/")
     section = page.locator(".attempt-grants")
     section.get_by_label("Reason").fill("Connection dropped during the quiz")

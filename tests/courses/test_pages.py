@@ -21,6 +21,26 @@ def test_home_lists_both_courses(client, demo_programme):
     assert CoursePage.objects.filter(slug__in=["micro-connections", "stress-management"]).count() == 2
 
 
+def test_course_card_headings_follow_the_page_outline(client, demo_programme):
+    """The course index puts its cards right under the h1 (h2 titles); the home page under its
+    "Courses" h2 (h3 titles): no heading level is skipped on either."""
+    import itertools
+    import re
+
+    def levels(html):
+        return [int(n) for n in re.findall(r"<h([1-6])[\s>]", html.split("<main", 1)[1].split("</main>", 1)[0])]
+
+    index_html = client.get(CourseIndexPage.objects.live().first().url).content.decode()
+    home_html = client.get("/").content.decode()
+    course_count = CoursePage.objects.live().count()
+    assert levels(index_html) == [1] + [2] * course_count
+    home = levels(home_html)
+    assert home[home.index(2) + 1 :][:course_count] == [3] * course_count
+    for html in (index_html, home_html):
+        outline = levels(html)
+        assert all(b <= a + 1 for a, b in itertools.pairwise(outline)), outline
+
+
 def test_module_page_renders_every_block_type(client, mini_programme):
     module = ModulePage.objects.get(slug="first")
     html = client.get(module.url).content.decode()
