@@ -19,11 +19,14 @@ ending there. Entries are never dated after today, so at the current week ``W`` 
 ``lms.weeks.streak`` is ``streak_run`` when ``streak_week`` is ``W`` or ``W - 1`` and 0 otherwise:
 a plain SQL expression, right at every week boundary with no periodic job.
 
-What the summary also depends on is edited elsewhere: a module's ``required`` flag or attempt limit,
-a module published or unpublished, a challenge's week or target, a cohort's start date.
-``rebuild`` (``manage.py cohort_summaries_rebuild``) recomputes everything from the facts; run
-it after such edits (the worker's Procfile entry runs it nightly) and whenever in doubt. It
-takes the model classes from ``apps`` so the data migration that added the columns uses it too.
+What the summary also depends on is edited in the Wagtail admin: a module's ``required`` flag or
+attempt limit, a module published, unpublished or deleted, a challenge's week or target, a
+cohort's start date. Those admin actions queue ``summaries_rebuild_task`` for the course or the
+cohort (``lms.wagtail_hooks``, ``lms.admin.cohorts``). ``rebuild`` (``manage.py
+cohort_summaries_rebuild``) recomputes everything from the facts: for what the admin hooks do
+not see (a scheduled publish, a shell), the ``summaries`` Procfile process runs it daily, and it
+is safe to run whenever in doubt. It takes the model classes from ``apps`` so the data migration
+that added the columns uses it too.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from collections.abc import Iterable
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django_tasks import task
 
 from .. import weeks
+from ..worker.enqueue import enqueue_on_commit
 
 BATCH = 2000
 
@@ -182,3 +187,29 @@ def rebuild(*, enrolments=None, apps=None) -> int:
             m.Enrolment.objects.bulk_update(batch, ["streak_week", "streak_run"], batch_size=500)
             written += len(batch)
     return written
+
+
+@task()
+def summaries_rebuild_task(
+    *, course_id: int | None = None, cohort_id: int | None = None, enrolment_ids: list[int] | None = None
+) -> int:
+    """Rebuild the summaries of a course's, a cohort's or some enrolments (queued by the admin
+    hooks, and when an enrolment joins a cohort: its programme, so its weeks, start anew)."""
+    m = _Models()
+    enrolments = m.Enrolment.objects.all()
+    if enrolment_ids is not None:
+        enrolments = enrolments.filter(pk__in=enrolment_ids)
+    if course_id is not None:
+        enrolments = enrolments.filter(course_id=course_id)
+    if cohort_id is not None:
+        enrolments = enrolments.filter(cohort_id=cohort_id)
+    return rebuild(enrolments=enrolments)
+
+
+def schedule_rebuild(
+    *, course_id: int | None = None, cohort_id: int | None = None, enrolment_ids: list[int] | None = None
+) -> None:
+    """Queue ``summaries_rebuild_task`` once the current transaction commits."""
+    if course_id is None and cohort_id is None and not enrolment_ids:
+        return
+    enqueue_on_commit(summaries_rebuild_task, course_id=course_id, cohort_id=cohort_id, enrolment_ids=enrolment_ids)
