@@ -32,12 +32,12 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='enrolment',
-            name='modules_done',
+            name='done_count',
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
             model_name='enrolment',
-            name='modules_exhausted',
+            name='exhausted_count',
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(

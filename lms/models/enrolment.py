@@ -41,8 +41,8 @@ class Enrolment(models.Model):
     # ``manage.py cohort_summaries_rebuild`` (lms.services.summaries): required live modules
     # completed, modules whose quiz attempts are used up without a pass, and the streak as the
     # latest week that met its target and the run of met weeks ending there.
-    modules_done = models.PositiveSmallIntegerField(default=0, editable=False)
-    modules_exhausted = models.PositiveSmallIntegerField(default=0, editable=False)
+    done_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    exhausted_count = models.PositiveSmallIntegerField(default=0, editable=False)
     streak_week = models.PositiveIntegerField(default=0, editable=False)
     streak_run = models.PositiveSmallIntegerField(default=0, editable=False)
     # The completions feed's commit-ordered position, kept by database triggers whenever

@@ -316,8 +316,8 @@ def _annotated(cohort: Cohort, ctx: _Context) -> QuerySet[Enrolment]:
             activity=Greatest(Coalesce("last_activity_at", "enrolled_at"), "enrolled_at"),
             display_name=Coalesce(NullIf(full_name, Value("")), "user__username"),
             name_key=Lower("display_name"),
-            done=F("modules_done"),
-            exhausted=F("modules_exhausted"),
+            done=F("done_count"),
+            exhausted=F("exhausted_count"),
             week_count=week_count,
             streak_key=_streak_key(ctx),
         )

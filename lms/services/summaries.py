@@ -1,6 +1,6 @@
 """Per-enrolment summary columns the trainer's cohort page filters and sorts on (docs/performance.md).
 
-``Enrolment.modules_done``, ``modules_exhausted``, ``streak_week`` and ``streak_run`` are
+``Enrolment.done_count``, ``exhausted_count``, ``streak_week`` and ``streak_run`` are
 maintained by the services that write the facts, in their transaction:
 
 * ``refresh_modules``: after a module completes (``lms.services.progress.evaluate_module``), a
@@ -9,7 +9,7 @@ maintained by the services that write the facts, in their transaction:
 * ``refresh_streak``: after a challenge entry is logged, edited or deleted
   (``lms.services.challenges``).
 
-``modules_done`` counts the course's live *required* modules completed; ``modules_exhausted``
+``done_count`` counts the course's live *required* modules completed; ``exhausted_count``
 the live modules with a limited quiz whose attempts (limit plus trainer grants) are all used and
 none passed: the rules of ``lms.selectors.cohorts``.
 
@@ -65,7 +65,7 @@ def _count(queryset) -> Coalesce:
 
 
 def module_counts(module_rules: Iterable[tuple[int, bool, int]], progress_model=None) -> dict:
-    """``modules_done`` and ``modules_exhausted`` as correlated counts on ``OuterRef("pk")`` (an
+    """``done_count`` and ``exhausted_count`` as correlated counts on ``OuterRef("pk")`` (an
     enrolment), from the course's live modules ``(id, required, quiz_max_attempts)``."""
     if progress_model is None:
         progress_model = _Models().ModuleProgress
@@ -78,10 +78,10 @@ def module_counts(module_rules: Iterable[tuple[int, bool, int]], progress_model=
     mine = progress_model.objects.filter(enrolment=OuterRef("pk"))
     limited = any(max_attempts for _, _, max_attempts in rules)
     return {
-        "modules_done": _count(mine.filter(completed_at__isnull=False, module_id__in=required_ids))
+        "done_count": _count(mine.filter(completed_at__isnull=False, module_id__in=required_ids))
         if required_ids
         else Value(0),
-        "modules_exhausted": _count(mine.filter(exhausted_q, quiz_passed_at__isnull=True)) if limited else Value(0),
+        "exhausted_count": _count(mine.filter(exhausted_q, quiz_passed_at__isnull=True)) if limited else Value(0),
     }
 
 

@@ -20,7 +20,7 @@ from tests.factories_learning import right_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db
 
-SUMMARY = ("modules_done", "modules_exhausted", "streak_week", "streak_run")
+SUMMARY = ("done_count", "exhausted_count", "streak_week", "streak_run")
 
 
 def summary(enrolment) -> tuple:
