@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django_tasks import task
@@ -126,17 +127,29 @@ def _counts_by_week(start, dates: Iterable[tuple]) -> dict[int, int]:
     return counts
 
 
+# Concurrency: every refresh first locks the enrolment's row (the services that call them have
+# usually locked it already, by touching ``last_activity_at``), so two writers of one enrolment's
+# facts refresh one after the other, and the second, in READ COMMITTED, counts the first's facts.
+
+
+@transaction.atomic(savepoint=False)
 def refresh_modules(*, enrolment_id: int, course_id: int) -> None:
-    """Recount the enrolment's completed and used-up modules (two queries)."""
+    """Recount the enrolment's completed and used-up modules (four queries)."""
     m = _Models()
+    list(m.Enrolment.objects.select_for_update().filter(pk=enrolment_id).values_list("pk"))
     rules = _module_rules(m, course_id)
     m.Enrolment.objects.filter(pk=enrolment_id).update(**module_counts(rules, m.ModuleProgress))
 
 
+@transaction.atomic(savepoint=False)
 def refresh_streak(*, enrolment_id: int) -> None:
     """Recompute the enrolment's streak summary from its entries (four queries)."""
     m = _Models()
-    enrolment = m.Enrolment.objects.values("course_id", "enrolled_at", "cohort__start_date").get(pk=enrolment_id)
+    enrolment = (
+        m.Enrolment.objects.select_for_update(of=("self",))
+        .values("course_id", "enrolled_at", "cohort__start_date")
+        .get(pk=enrolment_id)
+    )
     start = weeks.programme_start(enrolled_at=enrolment["enrolled_at"], cohort_start=enrolment["cohort__start_date"])
     dates = (
         m.ChallengeLog.objects.filter(enrolment_id=enrolment_id)
@@ -151,9 +164,10 @@ def refresh_streak(*, enrolment_id: int) -> None:
 
 def rebuild(*, enrolments=None, apps=None) -> int:
     """Recompute every summary column of ``enrolments`` (a queryset; default: all) from the facts.
-    Returns the number of enrolments written. Per course: two queries and one UPDATE for the
-    module counts; per batch of ``BATCH`` enrolments: one grouped query of their entries and a
-    bulk update of their streaks."""
+    Returns the number of enrolments written. Per course: its modules and challenges; per batch
+    of ``BATCH`` of its enrolments, in a transaction that first locks their rows (see above):
+    one UPDATE for the module counts, one grouped query of their entries and a bulk update of
+    their streaks."""
     m = _Models(apps)
     if enrolments is None:
         enrolments = m.Enrolment.objects.all()
@@ -161,32 +175,40 @@ def rebuild(*, enrolments=None, apps=None) -> int:
     for course_id in enrolments.order_by().values_list("course_id", flat=True).distinct():
         mine = enrolments.filter(course_id=course_id)
         rules = _module_rules(m, course_id)
-        m.Enrolment.objects.filter(pk__in=mine.values("pk")).update(**module_counts(rules, m.ModuleProgress))
+        counts = module_counts(rules, m.ModuleProgress)
         targets = _targets(m, course_id)
         ids = list(mine.order_by("pk").values_list("pk", flat=True))
         for i in range(0, len(ids), BATCH):
-            batch = list(
-                m.Enrolment.objects.filter(pk__in=ids[i : i + BATCH])
-                .select_related("cohort")
-                .only("pk", "enrolled_at", "cohort__start_date", "streak_week", "streak_run")
-            )
-            dates: dict[int, list] = defaultdict(list)
-            for enrolment_id, day, n in (
-                m.ChallengeLog.objects.filter(enrolment_id__in=[e.pk for e in batch])
-                .values("enrolment_id", "occurred_on")
-                .annotate(n=Count("pk"))
-                .order_by()
-                .values_list("enrolment_id", "occurred_on", "n")
-            ):
-                dates[enrolment_id].append((day, n))
-            for e in batch:
-                start = weeks.programme_start(
-                    enrolled_at=e.enrolled_at, cohort_start=e.cohort.start_date if e.cohort_id else None
-                )
-                e.streak_week, e.streak_run = streak_summary(_counts_by_week(start, dates[e.pk]), targets)
-            m.Enrolment.objects.bulk_update(batch, ["streak_week", "streak_run"], batch_size=500)
-            written += len(batch)
+            with transaction.atomic():
+                written += _rebuild_batch(m, ids[i : i + BATCH], counts, targets)
     return written
+
+
+def _rebuild_batch(m: _Models, ids: list[int], counts: dict, targets: dict[int, int]) -> int:
+    batch = list(
+        m.Enrolment.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .select_related("cohort")
+        .only("pk", "enrolled_at", "cohort__start_date", "streak_week", "streak_run")
+    )
+    m.Enrolment.objects.filter(pk__in=ids).update(**counts)
+    dates: dict[int, list] = defaultdict(list)
+    for enrolment_id, day, n in (
+        m.ChallengeLog.objects.filter(enrolment_id__in=[e.pk for e in batch])
+        .values("enrolment_id", "occurred_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("enrolment_id", "occurred_on", "n")
+    ):
+        dates[enrolment_id].append((day, n))
+    for e in batch:
+        start = weeks.programme_start(
+            enrolled_at=e.enrolled_at, cohort_start=e.cohort.start_date if e.cohort_id else None
+        )
+        e.streak_week, e.streak_run = streak_summary(_counts_by_week(start, dates[e.pk]), targets)
+    m.Enrolment.objects.bulk_update(batch, ["streak_week", "streak_run"], batch_size=500)
+    return len(batch)
 
 
 @task()
