@@ -7,6 +7,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,6 +135,11 @@ def test_rebuild_equals_the_maintained_summary_for_a_whole_cohort(cohort, mini_p
     out = io.StringIO()
     call_command("cohort_summaries_rebuild", "--cohort", str(cohort.pk), stdout=out)
     assert "9 enrolments recomputed" in out.getvalue()
+    assert {e.pk: summary(e) for e in people} == maintained
+    # The data migration's path: the same rebuild with the migration state's historical models.
+    Enrolment.objects.filter(cohort=cohort).update(**dict.fromkeys(SUMMARY, 0))
+    historical = MigrationLoader(connection).project_state().apps
+    assert rebuild(apps=historical) == Enrolment.objects.count()
     assert {e.pk: summary(e) for e in people} == maintained
     with pytest.raises(CommandError, match="No cohort with id"):
         call_command("cohort_summaries_rebuild", "--cohort", "999999", stdout=io.StringIO())
