@@ -23,31 +23,30 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('microlearn_lms', '0012_quiz_attempt_grants'),
-        ('microlearn_courses', '0004_course_practice_badge'),
+        ("microlearn_lms", "0012_quiz_attempt_grants"),
+        ("microlearn_courses", "0004_course_practice_badge"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrolment',
-            name='done_count',
+            model_name="enrolment",
+            name="done_count",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='exhausted_count',
+            model_name="enrolment",
+            name="exhausted_count",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='streak_run',
+            model_name="enrolment",
+            name="streak_run",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='streak_week',
+            model_name="enrolment",
+            name="streak_week",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.RunPython(reinstall_sqlite_feed_triggers, migrations.RunPython.noop),
