@@ -124,6 +124,7 @@ def ensure_demo_cohort(*, stdout=None) -> tuple[object | None, int]:
 
     from .models import Cohort, Enrolment, Organisation, OrganisationMember
     from .services.cohorts import CohortError, cohort_add_participant
+    from .services.summaries import rebuild as rebuild_summaries
 
     course = CoursePage.objects.filter(slug=DEMO_COURSE_SLUG).first()
     if course is None:
@@ -167,6 +168,8 @@ def ensure_demo_cohort(*, stdout=None) -> tuple[object | None, int]:
         if participant and not Enrolment.objects.filter(user=participant, course=course).exclude(cohort=None).exists():
             with contextlib.suppress(CohortError):  # already in another running cohort
                 cohort_add_participant(cohort=cohort, user=participant)
+    # The demo activity is written directly (backdated), not through the services: recount.
+    rebuild_summaries(enrolments=Enrolment.objects.filter(cohort=cohort))
     if stdout is not None:
         stdout.write(f"  demo cohort: {cohort.name}, trainer: trainer ({added} participants added)")
     return cohort, added

@@ -79,3 +79,46 @@ def register_cohort_viewsets():
 @hooks.register("register_admin_urls")
 def register_cohort_import_urls():
     return admin_urls()
+
+
+# --- The cohort page's summary (lms.services.summaries) -------------------------------------------
+# A module's "required" flag and attempt limit, and a challenge's week and target, are part of the
+# enrolments' maintained summary: an admin change to them queues a rebuild of the course's.
+
+
+def _course_id_of_module(page) -> int | None:
+    from courses.models import CoursePage, ModulePage
+
+    if page.specific_class is None or not issubclass(page.specific_class, ModulePage):
+        return None
+    parent_path = page.path[: -page.steplen]
+    return CoursePage.objects.filter(path=parent_path).values_list("pk", flat=True).first()
+
+
+@hooks.register("after_publish_page")
+@hooks.register("after_unpublish_page")
+@hooks.register("after_delete_page")
+def rebuild_summaries_after_module_change(request, page):
+    from .services.summaries import schedule_rebuild
+
+    schedule_rebuild(course_id=_course_id_of_module(page))
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def rebuild_summaries_after_challenge_change(request, instance):
+    _rebuild_for_challenges(request, [instance])
+
+
+@hooks.register("after_delete_snippet")
+def rebuild_summaries_after_challenge_delete(request, instances):
+    _rebuild_for_challenges(request, instances)
+
+
+def _rebuild_for_challenges(request, instances) -> None:
+    from courses.models import Challenge
+
+    from .services.summaries import schedule_rebuild
+
+    for course_id in {i.course_id for i in instances if isinstance(i, Challenge)}:
+        schedule_rebuild(course_id=course_id)

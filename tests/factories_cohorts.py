@@ -8,6 +8,7 @@ from django.utils import timezone
 from courses.models import Challenge
 from lms.models import ChallengeLog, Enrolment, EnrolmentSource, ModuleProgress
 from lms.roles import trainer_permission
+from lms.services.summaries import refresh_modules, refresh_streak
 from tests.factories import CohortFactory, UserFactory
 
 
@@ -47,8 +48,9 @@ def participant(cohort, *, last_activity=None, user=None, **user_kwargs):
 
 
 def progress(enrolment, module, *, done=False, best=None, attempts=0, passed=False):
+    """A module record written directly, then the enrolment's summary recounted as the services do."""
     now = timezone.now()
-    return ModuleProgress.objects.create(
+    record = ModuleProgress.objects.create(
         enrolment=enrolment,
         module=module,
         started_at=now,
@@ -58,9 +60,14 @@ def progress(enrolment, module, *, done=False, best=None, attempts=0, passed=Fal
         best_score=best,
         attempts_used=attempts,
     )
+    refresh_modules(enrolment_id=enrolment.pk, course_id=enrolment.course_id)
+    return record
 
 
 def entry(enrolment, challenge, *, on=None, **kwargs):
-    return ChallengeLog.objects.create(
+    """An entry written directly, then the enrolment's streak summary recomputed as the services do."""
+    log = ChallengeLog.objects.create(
         enrolment=enrolment, challenge=challenge, occurred_on=on or timezone.localdate(), **kwargs
     )
+    refresh_streak(enrolment_id=enrolment.pk)
+    return log

@@ -23,6 +23,7 @@ from wagtail.admin.widgets.button import Button, HeaderButton
 from ..models import Cohort, CohortImport, ImportStatus, Organisation
 from ..roles import trainer_candidates
 from ..services.csv_import import MAX_BYTES, MAX_ROWS, CsvImportError, csv_import_confirm, csv_import_preview
+from ..services.summaries import schedule_rebuild
 from .sso import OrganisationSsoViewSet
 from .xapi import OrganisationLrsViewSet
 
@@ -53,6 +54,13 @@ class CohortIndexView(generic.IndexView):
 
 
 class CohortEditView(generic.EditView):
+    def save_instance(self):
+        instance = super().save_instance()
+        if {"start_date", "course"} & set(self.form.changed_data):
+            # The weeks of the participants' entries moved: their streak summary follows.
+            schedule_rebuild(cohort_id=instance.pk)
+        return instance
+
     @cached_property
     def header_buttons(self):
         """ "Import participants" in plain sight, beside the page title (not in the ⋯ menu)."""

@@ -37,6 +37,14 @@ class Enrolment(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The cohort page's summary, maintained by the services that write the facts and rebuilt by
+    # ``manage.py cohort_summaries_rebuild`` (lms.services.summaries): required live modules
+    # completed, modules whose quiz attempts are used up without a pass, and the streak as the
+    # latest week that met its target and the run of met weeks ending there.
+    done_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    exhausted_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    streak_week = models.PositiveIntegerField(default=0, editable=False)
+    streak_run = models.PositiveSmallIntegerField(default=0, editable=False)
     # The completions feed's commit-ordered position, kept by database triggers whenever
     # ``updated_at`` changes (migration 0002): the writing transaction's id on PostgreSQL (0 on
     # SQLite) and a global sequence number. See lms.selectors.feeds. On SQLite a later migration

@@ -45,7 +45,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Greatest, Lower, NullIf, Trim
+from django.db.models.functions import Coalesce, Concat, Greatest, Least, Lower, NullIf, Trim
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -63,13 +63,14 @@ MAX_PARTICIPANT_COHORTS = 10  # the participant's cohort section on /learn/ show
 
 PER_PAGE = 50  # rows of the cohort table per page
 
-# The sort keys of the cohort table; every one but ``streak`` is an SQL expression of ``_annotated``.
+# The sort keys of the cohort table: SQL expressions of ``_annotated``.
 SORTS = {"name", "progress", "activity", "week", "streak", "risk"}
 SQL_SORTS = {
     "name": "name_key",
     "progress": "progress_key",
     "activity": "activity",
     "week": "week_count",
+    "streak": "streak_key",
     "risk": "risk",
 }
 
@@ -293,15 +294,13 @@ def _annotated(cohort: Cohort, ctx: _Context) -> QuerySet[Enrolment]:
     """The cohort's current enrolments with each participant's figures and the at-risk rules as
     SQL expressions, so the whole cohort is filtered, counted, sorted and paged in the database.
 
-    ``done`` (required modules completed), ``exhausted`` (modules with attempts used up, not
-    passed) and ``week_count`` (entries this week) are correlated counts over the covering
-    indexes ``ml_progress_enrol_cover`` and ``ml_log_enrol_date``; ``risk`` is the number of
-    at-risk reasons (the rules of ``_risk``)."""
-    limited = [m for m in ctx.modules if m.max_attempts]
-    exhausted_q = Q(pk__in=[])
-    for m in limited:
-        exhausted_q |= Q(module_id=m.id, attempts_used__gte=m.max_attempts)
-    mine = ModuleProgress.objects.filter(enrolment=OuterRef("pk"))
+    ``done`` (required modules completed) and ``exhausted`` (modules with attempts used up, not
+    passed) are the enrolment's maintained summary columns (``lms.services.summaries``), so the
+    at-risk rule reads one row per participant; ``streak_key`` is the streak at the current week
+    from the summary's ``streak_week`` and ``streak_run``; ``week_count`` (entries this week) is
+    a correlated count over the covering index ``ml_log_enrol_date``, evaluated for the rows
+    shown unless the table is sorted by it; ``risk`` is the number of at-risk reasons (the
+    rules of ``_risk``)."""
     if ctx.started:
         lo, hi = weeks.week_bounds(cohort.start_date, ctx.current_week)
         week_count = _count(
@@ -317,11 +316,10 @@ def _annotated(cohort: Cohort, ctx: _Context) -> QuerySet[Enrolment]:
             activity=Greatest(Coalesce("last_activity_at", "enrolled_at"), "enrolled_at"),
             display_name=Coalesce(NullIf(full_name, Value("")), "user__username"),
             name_key=Lower("display_name"),
-            done=_count(mine.filter(completed_at__isnull=False, module_id__in=ctx.required_ids))
-            if ctx.required_ids
-            else Value(0),
-            exhausted=_count(mine.filter(exhausted_q, quiz_passed_at__isnull=True)) if limited else Value(0),
+            done=F("done_count"),
+            exhausted=F("exhausted_count"),
             week_count=week_count,
+            streak_key=_streak_key(ctx),
         )
     )
     if not ctx.started:
@@ -340,6 +338,23 @@ def _annotated(cohort: Cohort, ctx: _Context) -> QuerySet[Enrolment]:
             output_field=IntegerField(),
         ),
         progress_key=_progress_key(ctx),
+    )
+
+
+def _streak_key(ctx: _Context) -> Case | Value:
+    """``weeks.streak`` at the current week ``W`` from the summary (``lms.services.summaries``):
+    the run of met weeks ending at the latest met week when that week is ``W`` (met already) or
+    ``W - 1`` (the unfinished current week skipped), else 0. Capped like the figure shown, which
+    counts the weekly columns (the last ``MAX_WEEKS`` weeks)."""
+    if not ctx.started:
+        return Value(0)
+    week = ctx.current_week
+    shown = len(ctx.columns)  # weeks first..W
+    return Case(
+        When(streak_week=week, then=Least("streak_run", Value(shown))),
+        When(streak_week=week - 1, then=Least("streak_run", Value(shown - 1))),
+        default=Value(0),
+        output_field=IntegerField(),
     )
 
 
@@ -507,10 +522,7 @@ def cohort_page(
     """The cohort page: the whole cohort filtered (``at_risk``, name or email contains ``q``),
     counted and sorted in SQL (``-key`` sorts descending), and only the page of rows shown built
     in Python. A constant number of queries: modules, challenges, the counts, the page's rows,
-    their challenge figures, their module cells, practice (three), and the three charts.
-
-    Sorting by streak, the one figure SQL does not compute, reads the filtered rows' weekly
-    counts (the challenge-figures query over them) and sorts those in Python."""
+    their challenge figures, their module cells, practice (three), and the three charts."""
     ctx = _context(cohort, now)
     enrolments = _annotated(cohort, ctx)
     wanted = _search(q)
@@ -529,16 +541,10 @@ def cohort_page(
     chosen = enrolments.filter(wanted)
     key = sort.lstrip("-")
     descending = sort.startswith("-")
-    if key == "streak":
-        everyone = _rows_from(chosen.values(*_ROW_FIELDS), ctx)
-        _fill_challenge_figures(everyone, ctx, _in_cohort(cohort, [r.enrolment_id for r in everyone]))
-        everyone.sort(key=lambda r: (r.streak, r.sort_name, r.enrolment_id), reverse=descending)
-        rows = everyone[offset : offset + per_page]
-    else:
-        order = [SQL_SORTS.get(key, "name_key"), "name_key", "pk"]
-        order_by = [F(o).desc() if descending else F(o).asc() for o in order]
-        rows = _rows_from(chosen.order_by(*order_by)[offset : offset + per_page].values(*_ROW_FIELDS), ctx)
-        _fill_challenge_figures(rows, ctx, _in_cohort(cohort, [r.enrolment_id for r in rows]))
+    order = [SQL_SORTS.get(key, "name_key"), "name_key", "pk"]
+    order_by = [F(o).desc() if descending else F(o).asc() for o in order]
+    rows = _rows_from(chosen.order_by(*order_by)[offset : offset + per_page].values(*_ROW_FIELDS), ctx)
+    _fill_challenge_figures(rows, ctx, _in_cohort(cohort, [r.enrolment_id for r in rows]))
     fill_module_cells(rows, ctx.modules)
     practice, by_module = practice_by_enrolment(cohort=cohort)
     _fill_practice(rows, practice)
@@ -670,7 +676,7 @@ def fill_module_cells(rows: list[ParticipantRow], modules: list[ModuleInfo]) -> 
             done=ExpressionWrapper(Q(completed_at__isnull=False), output_field=BooleanField()),
             passed=ExpressionWrapper(Q(quiz_passed_at__isnull=False), output_field=BooleanField()),
         )
-        .values("enrolment_id", "module_id", "done", "best_score", "attempts_used", "passed")
+        .values("enrolment_id", "module_id", "done", "best_score", "attempts_used", "attempts_granted", "passed")
     )
     for p in records:
         by_enrolment[p["enrolment_id"]][p["module_id"]] = p
@@ -681,7 +687,8 @@ def fill_module_cells(rows: list[ParticipantRow], modules: list[ModuleInfo]) -> 
 def module_cell(record: dict | None, module: ModuleInfo) -> ModuleCell:
     if record is None:
         return ModuleCell("todo", "Not started", None, 0, False)
-    exhausted = bool(module.max_attempts and record["attempts_used"] >= module.max_attempts and not record["passed"])
+    limit = module.max_attempts + record.get("attempts_granted", 0)
+    exhausted = bool(module.max_attempts and record["attempts_used"] >= limit and not record["passed"])
     status, label = ("done", "Done") if record["done"] else ("progress", "In progress")
     return ModuleCell(status, label, record["best_score"], record["attempts_used"], exhausted)
 

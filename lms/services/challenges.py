@@ -44,6 +44,7 @@ from ..models import (
 from ..selectors.challenges import enrolment_programme_start
 from .badges import evaluate_practice_badge
 from .plans import plan_kept
+from .summaries import refresh_streak
 
 TEXT_LIMITS = {"who": 200, "opener": 300, "learned": 1000, "notes": 2000}
 MINUTES = (1, 600)
@@ -214,6 +215,7 @@ def challenge_log_create(
             _record_outcome(log, previous="", now=now)
             log.save(update_fields=["outcome_changed_at"])
         _touch(enrolment, now)
+        refresh_streak(enrolment_id=enrolment.pk)
         outbox.record_learning(
             LearningEventType.CHALLENGE_LOGGED, enrolment_id=enrolment.pk, occurred_at=now, facts=_log_facts(log)
         )
@@ -243,6 +245,7 @@ def challenge_log_update(*, log: ChallengeLog, user, data: dict, today: dt.date 
             _record_outcome(log, previous=previous, now=now)
         log.save()
         _touch(log.enrolment, now)
+        refresh_streak(enrolment_id=log.enrolment_id)
         evaluate_practice_badge(enrolment_id=log.enrolment_id)
     return log
 
@@ -286,4 +289,6 @@ def challenge_log_follow_up_done(*, log: ChallengeLog, user, today: dt.date | No
 def challenge_log_delete(*, log: ChallengeLog, user) -> None:
     """Delete the author's own entry (and its outcome history)."""
     _check_author(log, user)
-    log.delete()
+    with transaction.atomic():
+        log.delete()
+        refresh_streak(enrolment_id=log.enrolment_id)

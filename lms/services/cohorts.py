@@ -30,6 +30,7 @@ from ..conf import conf
 from ..models import Cohort, Enrolment, EnrolmentSource, NudgeLog
 from ..worker.enqueue import enqueue_on_commit
 from .enrolment import current_enrolment, enrolment_create
+from .summaries import schedule_rebuild
 
 NUDGE_PARTICIPANT_INTERVAL = dt.timedelta(hours=24)
 NUDGE_SENDER_HOURLY_LIMIT = 30
@@ -57,6 +58,7 @@ def cohort_add_participant(
             raise CohortError(f"{user.email or user} is already in the running cohort “{other.name}” for this course.")
         existing.cohort = cohort
         existing.save(update_fields=["cohort", "updated_at"])
+        schedule_rebuild(enrolment_ids=[existing.pk])  # its weeks now start with this cohort
         return existing
     return enrolment_create(
         user=user, course=cohort.course, cohort=cohort, source=source, allow_inactive=allow_inactive

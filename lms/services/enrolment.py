@@ -16,6 +16,7 @@ from django.utils import timezone
 from .. import events
 from ..models import Enrolment, EnrolmentSource, EnrolmentStatus
 from ..selectors.organisation import cohorts_for_organisation, participants_for_organisation
+from .summaries import schedule_rebuild
 
 
 class EnrolmentError(Exception):
@@ -56,6 +57,7 @@ def enrolment_create(
         if cohort is not None and existing.cohort_id is None:
             existing.cohort = cohort
             existing.save(update_fields=["cohort", "updated_at"])
+            schedule_rebuild(enrolment_ids=[existing.pk])  # its weeks now start with the cohort
         return existing
     now = timezone.now()
     try:
@@ -254,6 +256,7 @@ def _enrol_members(organisation, items: list[Mapping]) -> list[MemberEnrolment]:
         )
         if joined != len(joining):
             raise _ChangedMeanwhile
+        schedule_rebuild(enrolment_ids=list(joining))  # their weeks now start with the cohort
     if created:
         with _single_statement_inserts():
             Enrolment.objects.bulk_create(created)

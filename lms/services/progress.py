@@ -4,6 +4,7 @@ from django.utils import timezone
 from .. import outbox
 from ..models import Enrolment, EnrolmentStatus, LearningEventType, ModuleProgress
 from .enrolment import enrolment_complete_if_done
+from .summaries import refresh_modules
 
 
 class ProgressError(Exception):
@@ -71,6 +72,7 @@ def evaluate_module(*, progress: ModuleProgress, module) -> bool:
     enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=progress.enrolment_id)
     progress.completed_at = timezone.now()
     progress.save(update_fields=["completed_at"])
+    refresh_modules(enrolment_id=enrolment.pk, course_id=enrolment.course_id)
     outbox.record_learning(
         LearningEventType.MODULE_COMPLETED,
         enrolment_id=enrolment.pk,

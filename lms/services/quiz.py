@@ -18,6 +18,7 @@ from ..models import (
     QuizAttemptGrant,
 )
 from .progress import ProgressError, _check_module, evaluate_module, module_open
+from .summaries import refresh_modules
 
 
 class QuizError(Exception):
@@ -158,7 +159,8 @@ def quiz_attempt_submit(
                 "passed": passed,
             },
         )
-        evaluate_module(progress=progress, module=module)
+        if not evaluate_module(progress=progress, module=module):  # a completion recounts already
+            refresh_modules(enrolment_id=enrolment.pk, course_id=enrolment.course_id)
     return locked, True
 
 
@@ -207,6 +209,7 @@ def grant_extra_attempt(
         if progress.quiz_passed_at is not None:
             raise QuizError("This participant has already passed this quiz.")
         ModuleProgress.objects.filter(pk=progress.pk).update(attempts_granted=F("attempts_granted") + extra_attempts)
+        refresh_modules(enrolment_id=enrolment.pk, course_id=enrolment.course_id)
         grant = QuizAttemptGrant.objects.create(
             enrolment=enrolment,
             module=module,
