@@ -66,54 +66,41 @@ def _enrolment(payload: dict, row: dict | None = None) -> tuple[int, dict] | Non
     }
 
 
-def _certificate(payload: dict) -> tuple[int, dict] | None:
+def _of_enrolment(model, pk, fields: dict[str, str], course: str = "enrolment__course__translation_key"):
+    """An event about a row that belongs to an enrolment (certificate, badge award, attempt grant):
+    the organisation (through the cohort), then the data every such event carries (``id``,
+    ``enrolment``, ``participant``, ``course``) plus ``fields`` (data key: column). One query."""
     row = (
-        Certificate.objects.filter(pk=payload["certificate_id"], enrolment__cohort__isnull=False)
-        .values(
-            "uuid",
-            "serial",
-            "enrolment__uuid",
-            "enrolment__cohort__organisation_id",
-            "enrolment__course__translation_key",
-        )
+        model.objects.filter(pk=pk, enrolment__cohort__isnull=False)
+        .values("uuid", "enrolment__uuid", "enrolment__cohort__organisation_id", course, *fields.values())
         .annotate(participant=_member_uuid("enrolment__cohort__organisation_id", "enrolment__user_id"))
         .first()
     )
     if row is None:
         return None
-    return row["enrolment__cohort__organisation_id"], {
+    data = {
         "id": str(row["uuid"]),
-        "serial": row["serial"],
         "enrolment": str(row["enrolment__uuid"]),
         "participant": _str(row["participant"]),
-        "course": str(row["enrolment__course__translation_key"]),
+        "course": str(row[course]),
     }
+    return row["enrolment__cohort__organisation_id"], data | {key: row[column] for key, column in fields.items()}
+
+
+def _certificate(payload: dict) -> tuple[int, dict] | None:
+    return _of_enrolment(Certificate, payload["certificate_id"], {"serial": "serial"})
 
 
 def _practice_badge(payload: dict) -> tuple[int, dict] | None:
-    row = (
-        PracticeBadgeAward.objects.filter(pk=payload["award_id"], enrolment__cohort__isnull=False)
-        .values(
-            "uuid",
-            "status",
-            "expires_at",
-            "enrolment__uuid",
-            "enrolment__cohort__organisation_id",
-            "course__translation_key",
-        )
-        .annotate(participant=_member_uuid("enrolment__cohort__organisation_id", "enrolment__user_id"))
-        .first()
+    found = _of_enrolment(
+        PracticeBadgeAward,
+        payload["award_id"],
+        {"status": "status", "expires_at": "expires_at"},
+        course="course__translation_key",
     )
-    if row is None:
-        return None
-    return row["enrolment__cohort__organisation_id"], {
-        "id": str(row["uuid"]),
-        "enrolment": str(row["enrolment__uuid"]),
-        "participant": _str(row["participant"]),
-        "course": str(row["course__translation_key"]),
-        "status": row["status"],
-        "expires_at": row["expires_at"].isoformat(),
-    }
+    if found is not None:
+        found[1]["expires_at"] = found[1]["expires_at"].isoformat()
+    return found
 
 
 def _participant(payload: dict) -> tuple[int, dict] | None:
@@ -138,29 +125,14 @@ def _learning(payload: dict) -> tuple[int, dict] | None:
 
 
 def _attempt_grant(payload: dict) -> tuple[int, dict] | None:
-    row = (
-        QuizAttemptGrant.objects.filter(pk=payload["grant_id"], enrolment__cohort__isnull=False)
-        .values(
-            "uuid",
-            "extra_attempts",
-            "enrolment__uuid",
-            "enrolment__cohort__organisation_id",
-            "enrolment__course__translation_key",
-            "module__translation_key",
-        )
-        .annotate(participant=_member_uuid("enrolment__cohort__organisation_id", "enrolment__user_id"))
-        .first()
+    found = _of_enrolment(
+        QuizAttemptGrant,
+        payload["grant_id"],
+        {"module": "module__translation_key", "extra_attempts": "extra_attempts"},
     )
-    if row is None:
-        return None
-    return row["enrolment__cohort__organisation_id"], {
-        "id": str(row["uuid"]),
-        "enrolment": str(row["enrolment__uuid"]),
-        "participant": _str(row["participant"]),
-        "course": str(row["enrolment__course__translation_key"]),
-        "module": str(row["module__translation_key"]),
-        "extra_attempts": row["extra_attempts"],
-    }
+    if found is not None:
+        found[1]["module"] = str(found[1]["module"])
+    return found
 
 
 BUILDERS: dict[str, Callable[[dict], tuple[int, dict] | None]] = {

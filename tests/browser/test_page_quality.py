@@ -4,9 +4,10 @@ no horizontal scrolling, and no error from the Nu HTML Checker (docs/quality.md)
 One seeded dataset (the demo programme and accounts, plus the objects the remaining pages need) and
 one browser context per role and width serve the whole module: ``crawl`` visits every page once, then
 one test per page and width reports that page's findings. The crawl seeds the database outside a test
-transaction and flushes it afterwards, as a transactional test does; its tests use no database
-themselves, so pytest-django runs them after the tests that do. ``xdist_group`` keeps the module on one
-pytest-xdist worker (`make test` passes ``--dist loadgroup``), so the crawl runs once.
+transaction and flushes it as soon as it has visited every page, as a transactional test does; its
+tests use no database themselves. ``xdist_group`` keeps the module on one pytest-xdist worker
+(`make test` passes ``--dist loadgroup``), and the fixture is session-scoped, so the crawl runs once
+even when pytest-django's ordering puts other modules' tests between its cases.
 
 ``test_every_plugin_url_is_in_the_inventory`` fails when a URL pattern of the plugin is added without a
 page here (or an entry in ``EXCLUDED`` saying why it has none).
@@ -375,7 +376,7 @@ def visit(page, target: Page, seed: dict, axe, checker: HtmlChecker) -> Finding:
     return finding
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def crawl(request, browser, axe, django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
@@ -400,11 +401,12 @@ def crawl(request, browser, axe, django_db_setup, django_db_blocker):
         finally:
             checker.stop()
             server.stop()
-    yield findings
-    with django_db_blocker.unblock():
-        from django.core.management import call_command
+            # The findings are plain data: the seeded rows go at once, so the tests that run after
+            # the crawl on this worker find the empty database they expect.
+            from django.core.management import call_command
 
-        call_command("flush", interactive=False, verbosity=0)
+            call_command("flush", interactive=False, verbosity=0)
+    yield findings
 
 
 CASES = [pytest.param(p, w, id=f"{p.role}-{p.id}-{w}") for p in INVENTORY for w in WIDTHS]
